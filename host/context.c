@@ -1,0 +1,543 @@
+/* context: the service table plugins call, and the per-run state behind it.
+ * Everything a plugin emits is normalized here (norm.c) and written to the
+ * store inside one transaction per checkpoint. */
+#include "context.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "norm.h"
+
+struct staged_cursor {
+	char *stream;
+	char *value;
+};
+
+struct ss_ctx {
+	struct ctx_params p;
+	char prefix[192];          /* "plugin:instance" for log lines */
+	struct store_run run;      /* counts; id = p.run_id */
+	struct staged_cursor *cur; /* staged by cursor_set, written at checkpoint */
+	size_t ncur;
+	char **borrowed;           /* strings handed out by cursor_get */
+	size_t nborrowed;
+	int tracking;              /* full sync: store notes every key */
+	char error[1024];
+};
+
+static volatile sig_atomic_t cancel_requested;
+
+void ctx_request_cancel(void)
+{
+	cancel_requested = 1;
+}
+
+int ctx_cancel_requested(void)
+{
+	return cancel_requested != 0;
+}
+
+ss_ctx *ctx_new(const struct ctx_params *p)
+{
+	ss_ctx *ctx = xcalloc(1, sizeof *ctx);
+
+	ctx->p = *p;
+	snprintf(ctx->prefix, sizeof ctx->prefix, "%s:%s", p->plugin->name, p->inst->name);
+	ctx->run.id = p->run_id;
+	return ctx;
+}
+
+static void drop_staged(ss_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->ncur; i++) {
+		free(ctx->cur[i].stream);
+		free(ctx->cur[i].value);
+	}
+	free(ctx->cur);
+	ctx->cur = NULL;
+	ctx->ncur = 0;
+}
+
+void ctx_free(ss_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	ctx_abort(ctx);
+	for (size_t i = 0; i < ctx->nborrowed; i++)
+		free(ctx->borrowed[i]);
+	free(ctx->borrowed);
+	free(ctx);
+}
+
+const struct store_run *ctx_run(const ss_ctx *ctx)
+{
+	return &ctx->run;
+}
+
+const char *ctx_error(const ss_ctx *ctx)
+{
+	return ctx->error;
+}
+
+static void set_error_v(ss_ctx *ctx, const char *fmt, va_list ap)
+{
+	char raw[sizeof ctx->error];
+	char *clean;
+
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	clean = log_redact(raw);
+	snprintf(ctx->error, sizeof ctx->error, "%s", clean);
+	free(clean);
+}
+
+void ctx_set_error(ss_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_error_v(ctx, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- options ----------------------------------------------------------- */
+
+static const char *api_option(ss_ctx *ctx, const char *key)
+{
+	return key ? cfg_get(ctx->p.inst, key) : NULL;
+}
+
+static int api_option_each(ss_ctx *ctx, const char *prefix,
+    int (*fn)(void *ud, const char *rest, const char *value), void *ud)
+{
+	size_t n = prefix ? strlen(prefix) : 0;
+
+	for (size_t i = 0; fn && i < ctx->p.inst->nkv; i++) {
+		const struct cfg_kv *kv = &ctx->p.inst->kv[i];
+		if (strncmp(kv->key, prefix, n) == 0 && kv->key[n]) {
+			int rc = fn(ud, kv->key + n, kv->value);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* ---- logging ----------------------------------------------------------- */
+
+static void api_log(ss_ctx *ctx, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, ctx ? ctx->prefix : NULL, fmt, ap);
+	va_end(ap);
+}
+
+static int api_fail(ss_ctx *ctx, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_error_v(ctx, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static void api_skip(ss_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	ctx->run.skipped++;
+	va_start(ap, fmt);
+	log_vmsg(SS_LOG_WARN, ctx->prefix, fmt, ap);
+	va_end(ap);
+}
+
+static void api_progress(ss_ctx *ctx, const char *stream, int64_t done, int64_t total)
+{
+	if (ctx->p.on_progress)
+		ctx->p.on_progress(ctx->p.ud, ctx->p.inst->name, stream ? stream : "", done, total);
+}
+
+static int api_cancelled(ss_ctx *ctx)
+{
+	(void)ctx;
+	return ctx_cancel_requested();
+}
+
+static int api_is_full(ss_ctx *ctx)
+{
+	return ctx->p.full;
+}
+
+/* ---- transactions, cursors, checkpoints -------------------------------- */
+
+static int store_fail(ss_ctx *ctx, const struct ss_err *e)
+{
+	ctx_set_error(ctx, "store: %s", e->msg);
+	log_msg(SS_LOG_ERROR, ctx->prefix, "store: %s", e->msg);
+	return SS_ESTORE;
+}
+
+/* Opens the batch's transaction on first use, so a run that emits nothing
+ * never takes the write lock. */
+static int ensure_tx(ss_ctx *ctx)
+{
+	struct ss_err e;
+
+	if (store_in_tx(ctx->p.st))
+		return 0;
+	if (store_begin(ctx->p.st, &e) != 0)
+		return store_fail(ctx, &e);
+	if (ctx->p.full && !ctx->tracking) {
+		if (store_track_begin(ctx->p.st, &e) != 0)
+			return store_fail(ctx, &e);
+		ctx->tracking = 1;
+	}
+	return 0;
+}
+
+static const char *api_cursor_get(ss_ctx *ctx, const char *stream)
+{
+	struct ss_err e;
+	char *v = NULL;
+
+	if (ctx->p.full || !stream)
+		return NULL;
+	if (store_cursor_get(ctx->p.st, ctx->p.inst->name, stream, &v, &e) != 0) {
+		log_msg(SS_LOG_ERROR, ctx->prefix, "store: %s", e.msg);
+		return NULL;
+	}
+	if (v) {
+		ctx->borrowed = xrealloc(ctx->borrowed, (ctx->nborrowed + 1) * sizeof *ctx->borrowed);
+		ctx->borrowed[ctx->nborrowed++] = v;
+	}
+	return v;
+}
+
+static int api_cursor_set(ss_ctx *ctx, const char *stream, const char *value)
+{
+	if (!stream || !*stream || !value)
+		return SS_EINVAL;
+	for (size_t i = 0; i < ctx->ncur; i++) {
+		if (strcmp(ctx->cur[i].stream, stream) == 0) {
+			free(ctx->cur[i].value);
+			ctx->cur[i].value = xstrdup(value);
+			return 0;
+		}
+	}
+	ctx->cur = xrealloc(ctx->cur, (ctx->ncur + 1) * sizeof *ctx->cur);
+	ctx->cur[ctx->ncur].stream = xstrdup(stream);
+	ctx->cur[ctx->ncur].value = xstrdup(value);
+	ctx->ncur++;
+	return 0;
+}
+
+/* Writes staged cursors and the run's counts, then commits: records,
+ * cursors and counts become durable together or not at all. */
+static int commit_batch(ss_ctx *ctx)
+{
+	struct ss_err e;
+	int rc;
+
+	if (!store_in_tx(ctx->p.st) && ctx->ncur == 0)
+		return 0;
+	if ((rc = ensure_tx(ctx)) != 0)
+		return rc;
+	for (size_t i = 0; i < ctx->ncur; i++) {
+		if (store_cursor_set(ctx->p.st, ctx->p.inst->name, ctx->cur[i].stream,
+		        ctx->cur[i].value, &e) != 0)
+			return store_fail(ctx, &e);
+	}
+	if (ctx->run.id > 0 && store_run_progress(ctx->p.st, &ctx->run, &e) != 0)
+		return store_fail(ctx, &e);
+	if (store_commit(ctx->p.st, &e) != 0)
+		return store_fail(ctx, &e);
+	drop_staged(ctx);
+	return 0;
+}
+
+static int api_checkpoint(ss_ctx *ctx)
+{
+	return commit_batch(ctx);
+}
+
+void ctx_abort(ss_ctx *ctx)
+{
+	if (store_in_tx(ctx->p.st))
+		store_rollback(ctx->p.st);
+	drop_staged(ctx);
+	/* The temporary seen-table lived in the rolled back transaction's
+	 * connection; start over if the context is used again. */
+	ctx->tracking = 0;
+}
+
+int ctx_finish(ss_ctx *ctx, int sync_rc)
+{
+	struct ss_err e;
+	int rc;
+
+	if (sync_rc == 0 && ctx->p.full) {
+		if ((rc = ensure_tx(ctx)) != 0)
+			return rc;
+		if (store_mark_unseen(ctx->p.st, ctx->p.inst->name, ctx->run.counts, &e) != 0)
+			return store_fail(ctx, &e);
+	}
+	return commit_batch(ctx);
+}
+
+/* ---- normalization and emits ------------------------------------------- */
+
+/* Copies a record of possibly older (smaller) layout into the host's. */
+static int take_record(void *dst, size_t dst_size, const void *src, size_t min_size)
+{
+	size_t n;
+
+	if (!src)
+		return SS_EINVAL;
+	memcpy(&n, src, sizeof n);
+	if (n < min_size)
+		return SS_EINVAL;
+	memcpy(dst, src, n < dst_size ? n : dst_size);
+	return 0;
+}
+
+static int reject(ss_ctx *ctx, const char *kind, const char *id, const char *fmt, ...)
+    SS_PRINTF(4, 5);
+static int reject(ss_ctx *ctx, const char *kind, const char *id, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_msg(SS_LOG_WARN, ctx->prefix, "%s %s refused: %s", kind, id ? id : "(no id)", msg);
+	return SS_EINVAL;
+}
+
+/* Normalizes one time field in place: *field then points into buf. */
+static int fix_time(ss_ctx *ctx, const char *kind, const char *id, const char *name,
+    const char **field, char buf[21])
+{
+	if (!*field || !**field) {
+		*field = NULL;
+		return 0;
+	}
+	if (norm_time(*field, buf) != 0)
+		return reject(ctx, kind, id, "%s '%s' is not a time", name, *field);
+	*field = buf;
+	return 0;
+}
+
+/* extra must be a JSON object; it is stored canonical (sorted keys). */
+static int fix_extra(ss_ctx *ctx, const char *kind, const char *id, const char **field,
+    char **canon)
+{
+	struct ss_err e;
+
+	if (!*field || !**field) {
+		*field = NULL;
+		return 0;
+	}
+	if (!(*canon = norm_dims(*field, &e)))
+		return reject(ctx, kind, id, "extra: %s", e.msg);
+	*field = *canon;
+	return 0;
+}
+
+static int bad_id(const char *id)
+{
+	return !id || !*id;
+}
+
+static int stored(ss_ctx *ctx, int rc, const struct ss_err *e)
+{
+	return rc == 0 ? 0 : store_fail(ctx, e);
+}
+
+static int api_emit_rep(ss_ctx *ctx, const struct ss_rep *in)
+{
+	struct ss_rep r = SS_REP_INIT;
+	char t[2][21];
+	char *email;
+	struct ss_err e;
+	int rc;
+
+	if (take_record(&r, sizeof r, in, offsetof(struct ss_rep, deleted) + sizeof r.deleted) != 0)
+		return reject(ctx, "rep", NULL, "bad struct_size");
+	r.struct_size = sizeof r;
+	if (bad_id(r.id))
+		return reject(ctx, "rep", NULL, "id is required");
+	if (fix_time(ctx, "rep", r.id, "created_at", &r.created_at, t[0]) ||
+	    fix_time(ctx, "rep", r.id, "updated_at", &r.updated_at, t[1]))
+		return SS_EINVAL;
+	if ((rc = ensure_tx(ctx)) != 0)
+		return rc;
+	email = norm_email(r.email);
+	r.email = email;
+	rc = store_upsert_rep(ctx->p.st, ctx->p.inst->name, &r, &ctx->run.counts[STORE_REPS], &e);
+	free(email);
+	return stored(ctx, rc, &e);
+}
+
+static int api_emit_lead(ss_ctx *ctx, const struct ss_lead *in)
+{
+	struct ss_lead l = SS_LEAD_INIT;
+	char t[4][21];
+	char *email, *extra = NULL;
+	struct ss_err e;
+	int rc;
+
+	if (take_record(&l, sizeof l, in, offsetof(struct ss_lead, extra) + sizeof l.extra) != 0)
+		return reject(ctx, "lead", NULL, "bad struct_size");
+	l.struct_size = sizeof l;
+	if (bad_id(l.id))
+		return reject(ctx, "lead", NULL, "id is required");
+	if (fix_time(ctx, "lead", l.id, "created_at", &l.created_at, t[0]) ||
+	    fix_time(ctx, "lead", l.id, "updated_at", &l.updated_at, t[1]) ||
+	    fix_time(ctx, "lead", l.id, "last_activity_at", &l.last_activity_at, t[2]) ||
+	    fix_time(ctx, "lead", l.id, "converted_at", &l.converted_at, t[3]))
+		return SS_EINVAL;
+	if (l.status) {
+		l.status = norm_map(l.status, NULL, NULL, norm_lead_statuses);
+		if (!l.status)
+			return reject(ctx, "lead", l.id, "status '%s' is not one of new, working, "
+			    "qualified, unqualified, converted", in->status);
+	} else if (l.status_raw) {
+		l.status = norm_map(l.status_raw, ctx->p.inst->status_map, ctx->p.plugin->status_map,
+		    norm_lead_statuses);
+	}
+	if (fix_extra(ctx, "lead", l.id, &l.extra, &extra) != 0)
+		return SS_EINVAL;
+	if ((rc = ensure_tx(ctx)) != 0) {
+		free(extra);
+		return rc;
+	}
+	email = norm_email(l.email);
+	l.email = email;
+	rc = store_upsert_lead(ctx->p.st, ctx->p.inst->name, &l, &ctx->run.counts[STORE_LEADS], &e);
+	free(email);
+	free(extra);
+	return stored(ctx, rc, &e);
+}
+
+static int api_emit_deal(ss_ctx *ctx, const struct ss_deal *in)
+{
+	struct ss_deal d = SS_DEAL_INIT;
+	char t[4][21], cur[4];
+	char *extra = NULL;
+	int64_t minor = 0;
+	struct ss_err e;
+	int rc;
+
+	if (take_record(&d, sizeof d, in, offsetof(struct ss_deal, extra) + sizeof d.extra) != 0)
+		return reject(ctx, "deal", NULL, "bad struct_size");
+	d.struct_size = sizeof d;
+	if (bad_id(d.id))
+		return reject(ctx, "deal", NULL, "id is required");
+	if (!d.currency || !*d.currency)
+		d.currency = ctx->p.inst->currency;
+	if (d.currency) {
+		if (norm_currency(d.currency, cur) != 0)
+			return reject(ctx, "deal", d.id, "currency '%s' is not an ISO 4217 code", d.currency);
+		d.currency = cur;
+	}
+	if (d.amount && *d.amount && norm_money(d.amount, d.currency, &minor) != 0)
+		return reject(ctx, "deal", d.id, "amount '%s' is not a decimal number", d.amount);
+	if (d.probability > 1.0)
+		return reject(ctx, "deal", d.id, "probability %g is above 1", d.probability);
+	if (fix_time(ctx, "deal", d.id, "close_date", &d.close_date, t[0]) ||
+	    fix_time(ctx, "deal", d.id, "created_at", &d.created_at, t[1]) ||
+	    fix_time(ctx, "deal", d.id, "updated_at", &d.updated_at, t[2]) ||
+	    fix_time(ctx, "deal", d.id, "closed_at", &d.closed_at, t[3]))
+		return SS_EINVAL;
+	if (d.stage) {
+		d.stage = norm_map(d.stage, NULL, NULL, norm_deal_stages);
+		if (!d.stage)
+			return reject(ctx, "deal", d.id, "stage '%s' is not one of open, won, lost", in->stage);
+	} else if (d.stage_raw) {
+		d.stage = norm_map(d.stage_raw, ctx->p.inst->stage_map, ctx->p.plugin->stage_map,
+		    norm_deal_stages);
+	}
+	if (fix_extra(ctx, "deal", d.id, &d.extra, &extra) != 0)
+		return SS_EINVAL;
+	if ((rc = ensure_tx(ctx)) != 0) {
+		free(extra);
+		return rc;
+	}
+	rc = store_upsert_deal(ctx->p.st, ctx->p.inst->name, &d,
+	    d.amount && *d.amount ? &minor : NULL, &ctx->run.counts[STORE_DEALS], &e);
+	free(extra);
+	return stored(ctx, rc, &e);
+}
+
+static int api_emit_metric(ss_ctx *ctx, const struct ss_metric *in)
+{
+	struct ss_metric m = SS_METRIC_INIT;
+	char t[3][21];
+	char *dims, *email;
+	int is_int;
+	int64_t ival;
+	double dval;
+	struct ss_err e;
+	int rc;
+
+	if (take_record(&m, sizeof m, in, offsetof(struct ss_metric, updated_at) + sizeof m.updated_at) != 0)
+		return reject(ctx, "metric", NULL, "bad struct_size");
+	m.struct_size = sizeof m;
+	if (!m.name || !*m.name)
+		return reject(ctx, "metric", NULL, "name is required");
+	if (!m.value || norm_number(m.value, &is_int, &ival, &dval) != 0)
+		return reject(ctx, "metric", m.name, "value '%s' is not a number", m.value ? m.value : "");
+	if (!m.period_start || !m.period_end)
+		return reject(ctx, "metric", m.name, "period_start and period_end are required");
+	if (fix_time(ctx, "metric", m.name, "period_start", &m.period_start, t[0]) ||
+	    fix_time(ctx, "metric", m.name, "period_end", &m.period_end, t[1]) ||
+	    fix_time(ctx, "metric", m.name, "updated_at", &m.updated_at, t[2]))
+		return SS_EINVAL;
+	if (!(dims = norm_dims(m.dims, &e)))
+		return reject(ctx, "metric", m.name, "dims: %s", e.msg);
+	if ((rc = ensure_tx(ctx)) != 0) {
+		free(dims);
+		return rc;
+	}
+	email = norm_email(m.rep_email);
+	m.dims = dims;
+	m.rep_email = email;
+	rc = store_upsert_metric(ctx->p.st, ctx->p.inst->name, &m, is_int, ival, dval,
+	    &ctx->run.counts[STORE_METRICS], &e);
+	free(dims);
+	free(email);
+	return stored(ctx, rc, &e);
+}
+
+static const struct ss_api api = {
+	.struct_size = sizeof(struct ss_api),
+	.abi_major = SS_ABI_MAJOR,
+	.abi_minor = SS_ABI_MINOR,
+	.option = api_option,
+	.option_each = api_option_each,
+	.emit_rep = api_emit_rep,
+	.emit_lead = api_emit_lead,
+	.emit_deal = api_emit_deal,
+	.emit_metric = api_emit_metric,
+	.cursor_get = api_cursor_get,
+	.cursor_set = api_cursor_set,
+	.checkpoint = api_checkpoint,
+	.log = api_log,
+	.progress = api_progress,
+	.cancelled = api_cancelled,
+	.fail = api_fail,
+	.skip = api_skip,
+	.is_full = api_is_full,
+	.http = NULL,
+};
+
+const struct ss_api *ctx_api(void)
+{
+	return &api;
+}

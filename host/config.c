@@ -226,12 +226,23 @@ static char *dir_of(const char *path)
 	return abs;
 }
 
+/* ASCII classes, whatever the locale. */
+static int is_alpha(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+static int is_alnum(char ch)
+{
+	return is_alpha(ch) || (ch >= '0' && ch <= '9');
+}
+
 static int valid_section_name(const char *s)
 {
 	if (!*s)
 		return 0;
 	for (; *s; s++) {
-		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != '-')
+		if (!is_alnum(*s) && *s != '_' && *s != '.' && *s != '-')
 			return 0;
 	}
 	return 1;
@@ -277,6 +288,7 @@ static int read_small_file(const char *path, char **out)
 	if (!f)
 		return errno;
 	sb_adds(&b, "");
+	errno = 0;
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
 		if (b.len + n > CFG_MAX_FILE_VALUE) {
 			e = EFBIG;
@@ -323,10 +335,10 @@ static int expand_env(struct parse *p, const char *where, int line, const char *
 			break;
 		}
 		q = s + 2;
-		if (q == end || !(isalpha((unsigned char)*q) || *q == '_'))
+		if (q == end || !(is_alpha(*q) || *q == '_'))
 			bad = 1;
 		for (; q < end && !bad; q++) {
-			if (!isalnum((unsigned char)*q) && *q != '_')
+			if (!is_alnum(*q) && *q != '_')
 				bad = 1;
 		}
 		if (bad) {
@@ -654,8 +666,8 @@ static void inst_key(struct parse *p, const char *key, const char *value, int li
 		free(in->rate_limit);
 		in->rate_limit = xstrdup(value);
 	} else if (strcmp(key, "currency") == 0) {
-		if (strlen(value) != 3 || !isalpha((unsigned char)value[0]) ||
-		    !isalpha((unsigned char)value[1]) || !isalpha((unsigned char)value[2])) {
+		if (strlen(value) != 3 || !is_alpha(value[0]) || !is_alpha(value[1]) ||
+		    !is_alpha(value[2])) {
 			perr(p, line, "[%s] currency: expected a 3-letter ISO 4217 code; got '%.60s'",
 			    in->name, value);
 		} else {

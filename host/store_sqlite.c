@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -337,6 +339,18 @@ static int query_int(struct store *st, const char *sql, int64_t *out)
 
 /* ---- open / close / migrate --------------------------------------------- */
 
+/* The directory part of path ("." if none); caller frees. */
+static char *parent_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
 /* Maps an SQLite failure at open time to a message naming the path. */
 static int open_err(struct store *st, int rc, struct ss_err *err, const char *what)
 {
@@ -348,10 +362,25 @@ static int open_err(struct store *st, int rc, struct ss_err *err, const char *wh
 	if (is_busy(rc))
 		return locked_err(st, err);
 	if (prim == SQLITE_CANTOPEN || prim == SQLITE_READONLY || prim == SQLITE_PERM) {
+		char *dir = parent_dir(st->path);
+		struct stat sb;
 		int e = st->db ? sqlite3_system_errno(st->db) : 0;
-		return err_set(err, SS_EIO, "cannot open store %s: %s%s%s (is the file and its "
-		    "directory writable?)", st->path, st->db ? sqlite3_errmsg(st->db) :
-		    sqlite3_errstr(rc), e ? ": " : "", e ? strerror(e) : "");
+
+		if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+			err_set(err, SS_EIO, "cannot open store %s: directory %s does not exist",
+			    st->path, dir);
+		else if (access(dir, W_OK | X_OK) != 0)
+			err_set(err, SS_EIO, "cannot open store %s: directory %s is not writable "
+			    "(the store needs to create files beside the database)", st->path, dir);
+		else if (stat(st->path, &sb) == 0 && access(st->path, R_OK | W_OK) != 0)
+			err_set(err, SS_EIO, "cannot open store %s: the file is not writable",
+			    st->path);
+		else
+			err_set(err, SS_EIO, "cannot open store %s: %s%s%s", st->path,
+			    st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc), e ? ": " : "",
+			    e ? strerror(e) : "");
+		free(dir);
+		return SS_EIO;
 	}
 	return err_set(err, SS_EIO, "cannot open store %s: %s: %s", st->path, what,
 	    st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
@@ -446,7 +475,7 @@ int store_open(const char *path, struct store **out, struct ss_err *err)
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	if (sqlite3_db_readonly(st->db, "main") == 1) {
-		rc = err_set(err, SS_EIO, "cannot open store %s: the file is not writable", path);
+		rc = open_err(st, SQLITE_READONLY, err, "open");
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);

@@ -495,6 +495,24 @@ static void test_long_value(void **state)
 	free(big);
 }
 
+static void test_line_too_long(void **state)
+{
+	size_t n = (1u << 20) + 10;
+	char *text = malloc(n + 64);
+	struct ss_err err;
+	int k;
+
+	(void)state;
+	k = snprintf(text, n + 64, "[x]\nhuge = ");
+	memset(text + k, 'q', n);
+	snprintf(text + k + n, 64, "\nok = 1\nbad\n");
+	load_bad(text, &err);
+	assert_err_line(&err, 2, "line too long");
+	assert_err_line(&err, 4, "syntax error"); /* counting stays right after it */
+	assert_int_equal(count_lines(err.msg), 2);
+	free(text);
+}
+
 static void test_semicolon_values(void **state)
 {
 	struct cfg *c;
@@ -580,6 +598,28 @@ static void test_knobs_restored(void **state)
 	assert_true(ini_allow_inline_comments);
 	assert_true(ini_allow_multiline);
 	assert_true(ini_use_stack);
+}
+
+/* The shipped example must stay loadable (run from the source tree). */
+static void test_example_file(void **state)
+{
+	struct cfg *c = NULL;
+	struct ss_err err = {""};
+	struct cfg_instance *in;
+
+	(void)state;
+	if (access("config/salesync.ini.example", R_OK) != 0)
+		skip();
+	if (cfg_load("config/salesync.ini.example", "/p", &c, &err))
+		fail_msg("example: %s", err.msg);
+	in = cfg_instance(c, "leads-csv");
+	assert_non_null(in);
+	assert_string_equal(in->plugin, "csv");
+	assert_string_equal(cfg_get(in, "map.email"), "E-mail Address");
+	assert_string_equal(in->status_map[1].raw, "Cold Lead");
+	assert_non_null(cfg_instance(c, "deals-csv"));
+	assert_string_equal(cfg_get(cfg_instance(c, "deals-csv"), "delimiter"), ";");
+	cfg_free(c);
 }
 
 /* ---- cfg_validate ------------------------------------------------------- */
@@ -823,10 +863,12 @@ int main(void)
 		cmocka_unit_test(test_env_expansion),
 		cmocka_unit_test(test_file_values),
 		cmocka_unit_test(test_long_value),
+		cmocka_unit_test(test_line_too_long),
 		cmocka_unit_test(test_semicolon_values),
 		cmocka_unit_test(test_mapping_overrides),
 		cmocka_unit_test(test_many_errors_truncated),
 		cmocka_unit_test(test_knobs_restored),
+		cmocka_unit_test(test_example_file),
 		cmocka_unit_test(test_validate_ok_defaults),
 		cmocka_unit_test(test_validate_errors),
 		cmocka_unit_test(test_validate_required_empty_and_no_options),

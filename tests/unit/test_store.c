@@ -667,17 +667,18 @@ static void test_metric_replace(void **state)
 	assert_int_equal(rows.n, 4);
 	assert_string_equal(rows.header.buf, "source,name,value,unit,period_start,period_end,"
 	    "dims,rep_email,updated_at");
+	/* Ordered by source, name, period_start, dims (as text), rep_email. */
 	assert_string_equal(rows_text(&rows),
+	    "ga|web.sessions|12|~|2026-01-01T00:00:00Z|2026-01-02T00:00:00Z|"
+	    "{\"channel\":\"ads\"}|~|~\n"
 	    "ga|web.sessions|0.75|~|2026-01-01T00:00:00Z|2026-01-02T00:00:00Z|{}|~|~\n"
 	    "ga|web.sessions|4|~|2026-01-01T00:00:00Z|2026-01-02T00:00:00Z|{}|ann@x.io|~\n"
-	    "ga|web.sessions|4|sessions|2026-01-01T00:00:00Z|2026-01-03T00:00:00Z|{}|ann@x.io|~\n"
-	    "ga|web.sessions|12|~|2026-01-01T00:00:00Z|2026-01-02T00:00:00Z|"
-	    "{\"channel\":\"ads\"}|~|~\n");
+	    "ga|web.sessions|4|sessions|2026-01-01T00:00:00Z|2026-01-03T00:00:00Z|{}|ann@x.io|~\n");
 	assert_string_equal(rows.types.buf,
+	    "TTINTTJNN\n"
 	    "TTRNTTJNN\n"
 	    "TTINTTJTN\n"
-	    "TTITTTJTN\n"
-	    "TTINTTJNN\n");
+	    "TTITTTJTN\n");
 	rows_free(&rows);
 
 	/* Missing required parts. */

@@ -104,9 +104,16 @@ void ctx_set_error(ss_ctx *ctx, const char *fmt, ...)
 
 /* ---- options ----------------------------------------------------------- */
 
+/* Plugin options, and the host keys a plugin may need to know. */
 static const char *api_option(ss_ctx *ctx, const char *key)
 {
-	return key ? cfg_get(ctx->p.inst, key) : NULL;
+	if (!key)
+		return NULL;
+	if (strcmp(key, "currency") == 0)
+		return ctx->p.inst->currency;
+	if (strcmp(key, "rate_limit") == 0)
+		return ctx->p.inst->rate_limit;
+	return cfg_get(ctx->p.inst, key);
 }
 
 static int api_option_each(ss_ctx *ctx, const char *prefix,
@@ -515,6 +522,15 @@ static int api_emit_metric(ss_ctx *ctx, const struct ss_metric *in)
 	return stored(ctx, rc, &e);
 }
 
+static int api_to_minor_units(ss_ctx *ctx, const char *amount, const char *currency,
+    int64_t *minor)
+{
+	(void)ctx;
+	if (!amount || !minor)
+		return SS_EINVAL;
+	return norm_money(amount, currency, minor) == 0 ? 0 : SS_EINVAL;
+}
+
 static const struct ss_api api = {
 	.struct_size = sizeof(struct ss_api),
 	.abi_major = SS_ABI_MAJOR,
@@ -535,6 +551,7 @@ static const struct ss_api api = {
 	.skip = api_skip,
 	.is_full = api_is_full,
 	.http = NULL,
+	.to_minor_units = api_to_minor_units,
 };
 
 const struct ss_api *ctx_api(void)

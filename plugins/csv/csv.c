@@ -470,13 +470,34 @@ static int parse_time_part(const char **pp, struct dt *t)
 	return 0;
 }
 
+static char *put_digits(char *o, int v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		o[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return o + n;
+}
+
+/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" (by hand: this runs per cell). */
 static void format_dt(const struct dt *t, char out[32])
 {
-	if (t->has_time)
-		snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", t->y, t->m, t->d, t->hh, t->mi,
-		    t->ss);
-	else
-		snprintf(out, 32, "%04d-%02d-%02d", t->y, t->m, t->d);
+	char *o = put_digits(out, t->y, 4);
+
+	*o++ = '-';
+	o = put_digits(o, t->m, 2);
+	*o++ = '-';
+	o = put_digits(o, t->d, 2);
+	if (t->has_time) {
+		*o++ = 'T';
+		o = put_digits(o, t->hh, 2);
+		*o++ = ':';
+		o = put_digits(o, t->mi, 2);
+		*o++ = ':';
+		o = put_digits(o, t->ss, 2);
+		*o++ = 'Z';
+	}
+	*o = '\0';
 }
 
 /*
@@ -751,11 +772,10 @@ static int conv_amount(const char *s, char mark, char *out, size_t outsz, char c
 }
 
 /*
- * Multiplies decimal text "[-]I[.F]" by 10^shift into out. With to_int,
- * the result is rounded half away from zero to an integer (money to minor
- * units, as the host rounds); else trailing fraction zeros are dropped.
+ * Multiplies decimal text "[-]I[.F]" by 10^shift into out (75% -> 0.75),
+ * dropping trailing fraction zeros; exact, no floating point.
  */
-static int dec_scale(const char *in, int shift, int to_int, char *out, size_t outsz)
+static int dec_scale(const char *in, int shift, char *out, size_t outsz)
 {
 	char d[96];
 	size_t nd = 0, nint = 0, o = 0;
@@ -788,22 +808,6 @@ static int dec_scale(const char *in, int shift, int to_int, char *out, size_t ou
 		else
 			fp[nf++] = c;
 	}
-	if (to_int) {
-		if (nf > 0 && fp[0] >= '5') {
-			long k = (long)ni - 1;
-
-			while (k >= 0 && ip[k] == '9')
-				ip[k--] = '0';
-			if (k >= 0) {
-				ip[k]++;
-			} else {
-				memmove(ip + 1, ip, ni);
-				ip[0] = '1';
-				ni++;
-			}
-		}
-		nf = 0;
-	}
 	while (nf > 0 && fp[nf - 1] == '0')
 		nf--;
 	{
@@ -833,19 +837,6 @@ static int dec_scale(const char *in, int shift, int to_int, char *out, size_t ou
 		out[o] = '\0';
 	}
 	return 0;
-}
-
-/* Minor-unit digits of an ISO 4217 code (as the host counts them). */
-static int currency_exponent(const char *code)
-{
-	static const char zero[] = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF";
-	static const char three[] = "BHD IQD JOD KWD LYD OMR TND";
-
-	if (strstr(zero, code))
-		return 0;
-	if (strstr(three, code))
-		return 3;
-	return 2;
 }
 
 /* A currency cell: a code, € or £. */
@@ -940,7 +931,8 @@ struct field {
 enum kind { K_LEADS, K_DEALS, K_REPS, K_METRICS };
 static const char *const kind_names[] = {"leads", "deals", "reps", "metrics", NULL};
 
-#define ALIAS_CREATED "created|createdat|createddate|createdon|datecreated|dateadded|createdate|added"
+#define ALIAS_CREATED "created|createdat|createddate|createdon|datecreated|dateadded|" \
+	"createdate|added"
 #define ALIAS_UPDATED "updated|updatedat|lastmodified|lastmodifieddate|modified|modifiedat|" \
 	"modifieddate|lastupdated|updateddate"
 #define ALIAS_OWNER "owner|ownerid|repid|rep|salesrep|salesrepid|assignedto|assignee"
@@ -1050,8 +1042,6 @@ static const struct ss_option csv_options[] = {
 	    "how to read ambiguous dates like 03/04/2026 or 03.04.26"},
 	{"decimal_mark", SS_OPT_ENUM, 0, ".", ".|,",
 	    "decimal mark of amounts; the other of . and , separates thousands"},
-	{"currency", SS_OPT_STRING, 0, "", NULL,
-	    "ISO 4217 code for rows without a currency (empty: the instance default)"},
 	{"batch", SS_OPT_INT, 0, "10000", NULL, "rows per checkpoint"},
 	{"map.", SS_OPT_STRING, SS_OPT_PREFIX, NULL, NULL,
 	    "map.<field> = <column header>: read that model field from that column"
@@ -1103,12 +1093,11 @@ struct csv {
 	int skip_bad;
 	enum date_order order;
 	char mark;
-	char currency[4]; /* "" : the instance default */
 	long long batch;
 	char *metric_name;
 	const struct field *fields;
 	size_t nfields;
-	char *map[MAXF];  /* header key from map.<field>; "" disables */
+	char *map[MAXF];  /* header from map.<field>; "" disables the default */
 	unsigned long cfg_hash;
 
 	/* the file being read */
@@ -1218,7 +1207,7 @@ static int map_one(void *ud, const char *rest, const char *value)
 		return m->api->fail(m->ctx, SS_EINVAL,
 		    "map.%s = %s: a header needs at least one letter or digit", rest, value);
 	free(c->map[idx]);
-	c->map[idx] = strdup(key);
+	c->map[idx] = strdup(value ? value : "");
 	if (!c->map[idx])
 		return m->api->fail(m->ctx, SS_ENOMEM, "out of memory");
 	return 0;
@@ -1258,7 +1247,10 @@ static int csv_open(ss_ctx *ctx, const struct ss_api *api, void **state)
 		rc = api->fail(ctx, SS_EINVAL, "path: a CSV file is required");
 		goto fail;
 	}
-	c->path = strdup(v);
+	if (!(c->path = strdup(v))) {
+		rc = api->fail(ctx, SS_ENOMEM, "out of memory");
+		goto fail;
+	}
 
 	v = opt(ctx, api, "kind", "leads");
 	if ((i = pick(v, kind_names)) < 0) {
@@ -1276,7 +1268,8 @@ static int csv_open(ss_ctx *ctx, const struct ss_api *api, void **state)
 	else if (strcmp(v, ",") == 0 || strcmp(v, ";") == 0 || strcmp(v, "|") == 0)
 		c->delim = v[0];
 	else {
-		rc = api->fail(ctx, SS_EINVAL, "delimiter = %s: expected \",\", \";\", \"|\" or \"tab\"", v);
+		rc = api->fail(ctx, SS_EINVAL,
+		    "delimiter = %s: expected \",\", \";\", \"|\" or \"tab\"", v);
 		goto fail;
 	}
 
@@ -1301,12 +1294,6 @@ static int csv_open(ss_ctx *ctx, const struct ss_api *api, void **state)
 	}
 	c->mark = v[0];
 
-	v = opt(ctx, api, "currency", "");
-	if (*v && (!code_at(v, c->currency) || v[3])) {
-		rc = api->fail(ctx, SS_EINVAL, "currency = %s: expected a 3-letter ISO 4217 code", v);
-		goto fail;
-	}
-
 	v = opt(ctx, api, "batch", "10000");
 	errno = 0;
 	c->batch = strtoll(v, &end, 10);
@@ -1316,8 +1303,10 @@ static int csv_open(ss_ctx *ctx, const struct ss_api *api, void **state)
 	}
 
 	v = opt(ctx, api, "metric_name", "");
-	if (*v)
-		c->metric_name = strdup(v);
+	if (*v && !(c->metric_name = strdup(v))) {
+		rc = api->fail(ctx, SS_ENOMEM, "out of memory");
+		goto fail;
+	}
 
 	ud.c = c;
 	ud.ctx = ctx;
@@ -1325,11 +1314,6 @@ static int csv_open(ss_ctx *ctx, const struct ss_api *api, void **state)
 	rc = api->option_each(ctx, "map.", map_one, &ud);
 	if (rc)
 		goto fail;
-
-	if (!c->path || (*v && !c->metric_name)) {
-		rc = api->fail(ctx, SS_ENOMEM, "out of memory");
-		goto fail;
-	}
 
 	/* What the records depend on besides the file: part of the cursor, so
 	 * changing e.g. date_order re-reads an unchanged file. */
@@ -1339,7 +1323,6 @@ static int csv_open(ss_ctx *ctx, const struct ss_api *api, void **state)
 
 		h = fnv(h, kind_names[c->kind]);
 		h = fnv(h, small);
-		h = fnv(h, c->currency);
 		h = fnv(h, c->metric_name ? c->metric_name : "");
 		for (size_t k = 0; k < c->nfields; k++) {
 			h = fnv(h, c->map[k] ? c->fields[k].name : "");
@@ -1416,13 +1399,18 @@ static void columns_list(const struct csv *c, char *out, size_t n)
 		memcpy(out + n - 4, "...", 4);
 }
 
-/* Column of header key `key` not yet used, or -1. */
-static int find_col(const struct csv *c, const char *key, int allow_used)
+/* used[] values: which kind of match claimed a column */
+enum { UNUSED = 0, BY_DEFAULT = 1, BY_MAP = 2 };
+
+/* The first column whose header key is `key`; with skip_defaulted, not one
+ * another field already took by its usual name. (A column named in map.*
+ * still serves the field it is named after: map.id = Email keeps email.) */
+static int find_col(const struct csv *c, const char *key, int skip_defaulted)
 {
 	char k[256];
 
 	for (size_t j = 0; j < c->ncols; j++) {
-		if (c->used[j] && !allow_used)
+		if (skip_defaulted && c->used[j] == BY_DEFAULT)
 			continue;
 		header_key(c->headers[j], k, sizeof(k));
 		if (strcmp(k, key) == 0)
@@ -1444,9 +1432,10 @@ static int claim_default(struct csv *c, size_t i)
 		if (n < sizeof(key)) {
 			memcpy(key, a, n);
 			key[n] = '\0';
-			if ((j = find_col(c, key, 0)) >= 0) {
+			if ((j = find_col(c, key, 1)) >= 0) {
 				c->col[i] = j;
-				c->used[j] = 1;
+				if (c->used[j] == UNUSED)
+					c->used[j] = BY_DEFAULT;
 				return 0;
 			}
 		}
@@ -1561,16 +1550,18 @@ static int read_header(struct csv *c, ss_ctx *ctx, const struct ss_api *api)
 	for (size_t i = 0; i < MAXF; i++)
 		c->col[i] = -1;
 	for (size_t i = 0; i < c->nfields; i++) {
+		char key[256];
 		int j;
 
 		if (!c->map[i] || !*c->map[i])
 			continue;
-		if ((j = find_col(c, c->map[i], 1)) < 0)
+		header_key(c->map[i], key, sizeof(key));
+		if ((j = find_col(c, key, 0)) < 0)
 			return api->fail(ctx, SS_EINVAL,
-			    "%s: map.%s: no column named like \"%s\" (columns: %s)", c->path,
+			    "%s: map.%s = %s: no such column (columns: %s)", c->path,
 			    c->fields[i].name, c->map[i], cols);
 		c->col[i] = j;
-		c->used[j] = 1;
+		c->used[j] = BY_MAP;
 	}
 	for (size_t i = 0; i < c->nfields; i++)
 		if (!c->map[i])
@@ -1579,7 +1570,8 @@ static int read_header(struct csv *c, ss_ctx *ctx, const struct ss_api *api)
 	/* leads: a "Name" column only when there is no first/last name */
 	if (c->kind == K_LEADS && !c->map[LEAD_NAME] && c->col[LEAD_NAME] >= 0 &&
 	    (c->col[LEAD_FIRST] >= 0 || c->col[LEAD_LAST] >= 0)) {
-		c->used[c->col[LEAD_NAME]] = 0;
+		if (c->used[c->col[LEAD_NAME]] == BY_DEFAULT)
+			c->used[c->col[LEAD_NAME]] = UNUSED;
 		c->col[LEAD_NAME] = -1;
 	}
 
@@ -1810,8 +1802,6 @@ static int row_deal(struct csv *c, ss_ctx *ctx, const struct ss_api *api)
 			    hdr(c, DEAL_CURRENCY), d.currency, c->amount_cur);
 		d.currency = c->amount_cur;
 	}
-	if (!d.currency && c->currency[0])
-		d.currency = c->currency;
 	if ((rc = build_extra(c, &d.extra)) != 0)
 		return rc;
 	return emitted(c, api->emit_deal(ctx, &d));
@@ -1936,6 +1926,7 @@ static int row_metric(struct csv *c, ss_ctx *ctx, const struct ss_api *api)
 	json_t *dims = NULL;
 	char *dtext = NULL;
 	int rc, pct = 0;
+	int64_t minor;
 	size_t nlen;
 
 	if ((rc = fill(c, &mt)) != 0)
@@ -1952,7 +1943,7 @@ static int row_metric(struct csv *c, ss_ctx *ctx, const struct ss_api *api)
 	if (conv_amount(raw, c->mark, value, sizeof(value), cur, &pct) < 0)
 		return bad(c, "column \"%s\": not a number (decimal mark '%c'): \"%s\"",
 		    hdr(c, MET_VALUE), c->mark, shown(raw, sh));
-	if (pct && dec_scale(value, -2, 0, value, sizeof(value)) < 0)
+	if (pct && dec_scale(value, -2, value, sizeof(value)) < 0)
 		return bad(c, "column \"%s\": number too long", hdr(c, MET_VALUE));
 
 	/* dims: the dims column's object, then every unclaimed cell */
@@ -2002,18 +1993,17 @@ static int row_metric(struct csv *c, ss_ctx *ctx, const struct ss_api *api)
 		/* money in the sheet's major units -> integer minor units */
 		char code[4];
 
-		if (!vcur && c->currency[0])
-			vcur = c->currency;
 		if (!vcur || !code_at(vcur, code) || vcur[3]) {
 			json_decref(dims);
-			return bad(c, "%s needs a currency (a currency column, a code or sign in the "
-			    "value, or the currency option)", name);
+			return bad(c, "%s needs a currency: a Currency column, or a currency code "
+			    "or sign in the value", name);
 		}
-		if (pct || dec_scale(value, currency_exponent(code), 1, value, sizeof(value)) < 0) {
+		if (pct || api->to_minor_units(ctx, value, code, &minor) != 0) {
 			json_decref(dims);
 			return bad(c, "column \"%s\": not an amount: \"%s\"", hdr(c, MET_VALUE),
 			    shown(raw, sh));
 		}
+		snprintf(value, sizeof(value), "%lld", (long long)minor);
 		vcur = code;
 		if (json_object_set_new(dims, "currency", json_string(code)) < 0)
 			goto nomem;
@@ -2094,9 +2084,9 @@ static int csv_check(ss_ctx *ctx, const struct ss_api *api, void *state)
 			mapped += c->col[i] >= 0;
 		for (size_t j = 0; j < c->ncols; j++)
 			rest += !c->used[j];
-		api->log(ctx, SS_LOG_INFO, "%s: %zu columns: %zu mapped, %zu to %s", c->path,
-		    c->ncols, mapped, rest,
-		    c->kind == K_METRICS ? "dims" : c->kind == K_REPS ? "nothing (ignored)" : "extra");
+		api->log(ctx, SS_LOG_INFO, "%s: %zu columns: %zu mapped, %zu %s", c->path, c->ncols,
+		    mapped, rest,
+		    c->kind == K_METRICS ? "to dims" : c->kind == K_REPS ? "ignored" : "to extra");
 	}
 	close_file(c);
 	return rc;
@@ -2165,8 +2155,11 @@ static int csv_sync(ss_ctx *ctx, const struct ss_api *api, void *state)
 	api->progress(ctx, stream, rows, rows);
 	if ((rc = api->cursor_set(ctx, stream, cursor)) != 0 || (rc = api->checkpoint(ctx)) != 0)
 		goto out;
-	api->log(ctx, SS_LOG_INFO, "%s: %lld rows read, %lld %s", c->path, rows - skipped,
-	    skipped, c->skip_bad ? "skipped" : "bad");
+	if (skipped)
+		api->log(ctx, SS_LOG_INFO, "%s: %lld rows read, %lld skipped", c->path,
+		    rows - skipped, skipped);
+	else
+		api->log(ctx, SS_LOG_INFO, "%s: %lld rows read", c->path, rows);
 out:
 	close_file(c);
 	return rc;

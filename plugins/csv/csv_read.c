@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +32,8 @@ struct csvr {
 	FILE *fp;
 	unsigned char delim;
 	size_t max_field, max_record, max_fields;
-	unsigned char special[256]; /* bytes that end a run in ST_UNQ */
+	unsigned char special[256];  /* bytes that end a run in ST_UNQ */
+	unsigned char qspecial[256]; /* bytes that end a run in ST_QUOTED */
 
 	unsigned char *in; /* input block */
 	size_t pos, end;
@@ -44,6 +46,7 @@ struct csvr {
 	size_t *ofs; /* ofs[i]: start of field i; ofs[nf]: current field */
 	size_t nf, ofs_cap;
 	int dropping; /* the current field is over a bound: drop its bytes */
+	size_t nul_at; /* offset + 1 of the first NUL byte of the record, or 0 */
 
 	long line;     /* physical line of the read position */
 	long rec_line; /* line where the current record starts */
@@ -74,6 +77,11 @@ struct csvr *csvr_new(FILE *fp, const struct csvr_opts *opts)
 	r->special['\n'] = 1;
 	r->special['\r'] = 1;
 	r->special['"'] = 1;
+	r->special[0] = 1;
+	r->qspecial['"'] = 1;
+	r->qspecial['\n'] = 1;
+	r->qspecial['\r'] = 1;
+	r->qspecial[0] = 1;
 	r->in = malloc(IN_SIZE);
 	r->cap = 4096;
 	r->buf = malloc(r->cap);
@@ -241,20 +249,31 @@ static int end_field(struct csvr *r)
 
 /*
  * Strict UTF-8: returns the offset of the first bad byte, or n if the
- * text is valid. NUL counts as bad (it would cut a C string).
+ * text is valid. NUL bytes pass: they separate the fields in the record
+ * buffer (NULs inside a field are caught while scanning).
  */
 static size_t utf8_check(const unsigned char *s, size_t n)
 {
 	size_t i = 0;
 
 	while (i < n) {
-		unsigned c = s[i];
+		unsigned c;
 		size_t need;
 		unsigned lo = 0x80, hi = 0xBF;
 
+		/* ASCII fast path: 8 bytes without a high bit */
+		while (n - i >= 8) {
+			uint64_t w;
+
+			memcpy(&w, s + i, 8);
+			if (w & 0x8080808080808080ULL)
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		c = s[i];
 		if (c < 0x80) {
-			if (c == 0)
-				return i;
 			i++;
 			continue;
 		}
@@ -301,22 +320,38 @@ static long line_at(const struct csvr *r, size_t at)
 	return line;
 }
 
+/* Index of the field holding byte `at` of the record buffer. */
+static size_t field_at(const struct csvr *r, size_t at)
+{
+	size_t i = 0;
+
+	while (i + 1 < r->nf && r->ofs[i + 1] <= at)
+		i++;
+	return i;
+}
+
+/* Validates the whole record in one pass (fields are NUL-separated). */
 static int finish(struct csvr *r)
 {
+	const unsigned char *s = (const unsigned char *)r->buf;
+	size_t bad, f;
+
 	if (r->err)
 		return r->err;
-	for (size_t i = 0; i < r->nf; i++) {
-		size_t len = r->ofs[i + 1] - r->ofs[i] - 1;
-		const unsigned char *s = (const unsigned char *)r->buf + r->ofs[i];
-		size_t bad = utf8_check(s, len);
-
-		if (bad < len) {
-			rec_error(r, CSVR_EUTF8, line_at(r, r->ofs[i] + bad),
-			    s[bad] ? "invalid UTF-8 in field %zu (byte 0x%02x at offset %zu)"
-			           : "NUL byte in field %zu (byte 0x%02x at offset %zu)",
-			    i + 1, (unsigned)s[bad], bad);
-			return r->err;
-		}
+	if (r->nul_at) {
+		bad = r->nul_at - 1;
+		f = field_at(r, bad);
+		rec_error(r, CSVR_EUTF8, line_at(r, bad), "NUL byte in field %zu (offset %zu)",
+		    f + 1, bad - r->ofs[f]);
+		return r->err;
+	}
+	bad = utf8_check(s, r->len);
+	if (bad < r->len) {
+		f = field_at(r, bad);
+		rec_error(r, CSVR_EUTF8, line_at(r, bad),
+		    "invalid UTF-8 in field %zu (byte 0x%02x at offset %zu)", f + 1,
+		    (unsigned)s[bad], bad - r->ofs[f]);
+		return r->err;
 	}
 	return CSVR_RECORD;
 }
@@ -340,6 +375,7 @@ int csvr_read(struct csvr *r)
 	r->err_line = 0;
 	r->msg[0] = '\0';
 	r->dropping = 0;
+	r->nul_at = 0;
 	r->rec_line = r->line;
 
 	for (;;) {
@@ -399,13 +435,18 @@ int csvr_read(struct csvr *r)
 				if (c == '\r' && refill(r) > 0 && r->in[r->pos] == '\n')
 					r->pos++;
 				return finish(r);
-			} else if (add(r, q, 1) < 0) { /* '"' inside: literal */
-				goto nomem;
+			} else {
+				/* '"' inside an unquoted field is literal; NUL is
+				 * noted, to be reported once the record is read */
+				if (c == 0 && !r->nul_at)
+					r->nul_at = r->len + 1;
+				if (add(r, q, 1) < 0)
+					goto nomem;
 			}
 			break;
 
 		case ST_QUOTED:
-			for (q = p; q < e && *q != '"' && *q != '\n' && *q != '\r'; q++)
+			for (q = p; q < e && !r->qspecial[*q]; q++)
 				;
 			if (q > p) {
 				if (add(r, p, (size_t)(q - p)) < 0)
@@ -419,11 +460,13 @@ int csvr_read(struct csvr *r)
 				st = ST_QQ;
 				break;
 			}
+			if (c == 0 && !r->nul_at)
+				r->nul_at = r->len + 1;
 			if (add(r, q, 1) < 0)
 				goto nomem;
 			if (c == '\n')
 				r->line++;
-			else if (refill(r) <= 0 || r->in[r->pos] != '\n')
+			else if (c == '\r' && (refill(r) <= 0 || r->in[r->pos] != '\n'))
 				r->line++; /* a lone CR */
 			break;
 

@@ -331,6 +331,16 @@ struct ss_api {
 
 	/* Reserved for the HTTP service; NULL in ABI 1.0. Since: 1.0 */
 	const struct ss_http_api *http;
+
+	/* Converts plain decimal text in major units ("50000.00") to integer
+	 * minor units of `currency` (ISO 4217; 2 digits if NULL or unknown),
+	 * exactly as deal amounts are converted: no floating point, extra
+	 * digits rounded half away from zero. For metrics such as
+	 * quota.amount_minor. Returns 0, or SS_EINVAL for anything that is
+	 * not plain decimal text, or on overflow. Context: any.
+	 * Since: 1.0 */
+	int (*to_minor_units)(ss_ctx *ctx, const char *amount, const char *currency,
+	    int64_t *minor);
 };
 
 /* Whether the host's table has `member`. Since: 1.0 */

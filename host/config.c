@@ -62,7 +62,8 @@
 #define CFG_MAX_JOBS 1024
 #define CFG_ERR_TEXT_MAX 16384       /* stop storing error text past this */
 
-static const char *const host_keys_salesync = "store, plugin_dir, jobs, log_level, socket";
+static const char *const host_keys_salesync = "store, plugin_dir, jobs, log_level, socket, "
+	"precedence";
 static const char *const lead_statuses[] = {"new", "working", "qualified", "unqualified",
 	"converted", NULL};
 static const char *const deal_stages[] = {"open", "won", "lost", NULL};
@@ -557,6 +558,38 @@ static char *cfg_reader(char *str, int num, void *stream)
 	return str;
 }
 
+/* `precedence = a, b c`: instance names separated by commas and/or blanks;
+ * that each names an instance is checked once the whole file is read. */
+static void precedence_key(struct parse *p, const char *value, int line)
+{
+	struct cfg *c = p->c;
+	const char *s = value;
+
+	c->precedence_line = line;
+	while (*s) {
+		size_t n = strcspn(s, ", \t");
+		if (n > 0) {
+			char *name = xstrndup(s, n);
+			int dup = 0;
+			for (size_t i = 0; i < c->nprecedence; i++)
+				dup |= strcmp(c->precedence[i], name) == 0;
+			if (!valid_section_name(name))
+				perr(p, line, "[salesync] precedence: '%.60s' is not an instance name", name);
+			else if (dup)
+				perr(p, line, "[salesync] precedence: '%.60s' is listed twice", name);
+			if (!valid_section_name(name) || dup) {
+				free(name);
+			} else {
+				c->precedence = xrealloc(c->precedence,
+				    (c->nprecedence + 1) * sizeof *c->precedence);
+				c->precedence[c->nprecedence++] = name;
+			}
+		}
+		s += n;
+		s += strspn(s, ", \t");
+	}
+}
+
 static void host_key(struct parse *p, const char *key, const char *value, int line)
 {
 	struct cfg *c = p->c;
@@ -582,13 +615,15 @@ static void host_key(struct parse *p, const char *key, const char *value, int li
 			perr(p, line,
 			    "[salesync] log_level: expected one of: error, warn, info, debug; got '%.60s'",
 			    value);
+	} else if (strcmp(key, "precedence") == 0) {
+		precedence_key(p, value, line);
 	}
 }
 
 static int is_host_key(const char *key)
 {
 	static const char *const known[] = {"store", "plugin_dir", "jobs", "log_level", "socket",
-		NULL};
+		"precedence", NULL};
 	return in_list(key, known);
 }
 
@@ -823,6 +858,11 @@ int cfg_load(const char *path, const char *default_plugin_dir, struct cfg **out,
 			perr(&p, rc, "syntax error");
 		else if (rc < 0 && p.errs.n == 0)
 			perr(&p, p.rd.line, "cannot parse (inih error %d)", rc);
+		for (size_t i = 0; i < c->nprecedence; i++) {
+			if (!cfg_instance(c, c->precedence[i]))
+				perr(&p, c->precedence_line, "[salesync] precedence: no instance '%.60s'",
+				    c->precedence[i]);
+		}
 		if (p.errs.n)
 			ret = errs_flush(&p.errs, err);
 	}
@@ -862,6 +902,9 @@ void cfg_free(struct cfg *c)
 		free(in->rate_limit);
 		free(in->currency);
 	}
+	for (size_t i = 0; i < c->nprecedence; i++)
+		free(c->precedence[i]);
+	free(c->precedence);
 	free(c->inst);
 	free(c->path);
 	free(c->dir);
@@ -916,18 +959,38 @@ char *cfg_find(struct ss_err *err)
 
 /* ---- cfg_validate ------------------------------------------------------- */
 
-static const struct ss_option *find_option(const struct ss_plugin *pl, const char *key)
+/* The host's own options of every plugin that uses HTTP (auth set). */
+const struct ss_option cfg_http_options[] = {
+    {"base_url", SS_OPT_STRING, 0, NULL, NULL, "API root (default: the real service)"},
+    {"token", SS_OPT_STRING, SS_OPT_SECRET, NULL, NULL, "bearer or API token"},
+    {"username", SS_OPT_STRING, 0, NULL, NULL, "HTTP basic user"},
+    {"password", SS_OPT_STRING, SS_OPT_SECRET, NULL, NULL, "HTTP basic password"},
+    {"client_id", SS_OPT_STRING, 0, NULL, NULL, "OAuth2 client id"},
+    {"client_secret", SS_OPT_STRING, SS_OPT_SECRET, NULL, NULL, "OAuth2 client secret"},
+    {"refresh_token", SS_OPT_STRING, SS_OPT_SECRET, NULL, NULL,
+        "OAuth2 refresh token (rotations are kept in STORE.tokens/)"},
+    {"token_url", SS_OPT_STRING, 0, NULL, NULL, "OAuth2/JWT token endpoint (default: the plugin's)"},
+    {"key_file", SS_OPT_PATH, 0, NULL, NULL, "service-account JSON key (JWT flow)"},
+    {"scope", SS_OPT_STRING, 0, NULL, NULL, "OAuth2/JWT scope (default: the plugin's)"},
+    {"ca_file", SS_OPT_PATH, 0, NULL, NULL, "extra CA bundle (PEM) to verify TLS with"},
+    {"connect_timeout", SS_OPT_DURATION, 0, "30s", NULL, "TCP+TLS connect timeout"},
+    {"request_timeout", SS_OPT_DURATION, 0, "5m", NULL, "whole-request timeout"},
+    {"max_attempts", SS_OPT_INT, 0, "5", NULL, "attempts per request (429, 5xx, network errors)"},
+    {"max_retry_wait", SS_OPT_DURATION, 0, "5m", NULL,
+        "longest a request may wait for retries; a longer Retry-After ends the run partial"},
+    {NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static const struct ss_option *find_in(const struct ss_option *table, const char *key)
 {
 	const struct ss_option *best = NULL;
 	size_t bestlen = 0;
 
-	if (!pl->options)
-		return NULL;
-	for (const struct ss_option *o = pl->options; o->key; o++) {
+	for (const struct ss_option *o = table; o && o->key; o++) {
 		if (!(o->flags & SS_OPT_PREFIX) && strcmp(o->key, key) == 0)
 			return o;
 	}
-	for (const struct ss_option *o = pl->options; o->key; o++) {
+	for (const struct ss_option *o = table; o && o->key; o++) {
 		size_t n = strlen(o->key);
 		if ((o->flags & SS_OPT_PREFIX) && strncmp(o->key, key, n) == 0 && n > bestlen) {
 			best = o;
@@ -935,6 +998,16 @@ static const struct ss_option *find_option(const struct ss_plugin *pl, const cha
 		}
 	}
 	return best;
+}
+
+/* The plugin's own table first: it may document a host option itself. */
+static const struct ss_option *find_option(const struct ss_plugin *pl, const char *key)
+{
+	const struct ss_option *o = find_in(pl->options, key);
+
+	if (!o && pl->auth)
+		o = find_in(cfg_http_options, key);
+	return o;
 }
 
 static int enum_has(const char *choices, const char *v)
@@ -1025,6 +1098,9 @@ static int option_is_set(const struct ss_plugin *pl, const struct cfg_instance *
 	return 0;
 }
 
+static void apply_default(const struct cfg *c, struct cfg_instance *in,
+    const struct ss_plugin *plugin, const struct ss_option *o, struct errs *e);
+
 int cfg_validate(const struct cfg *c, struct cfg_instance *in,
     const struct ss_plugin *plugin, struct ss_err *err)
 {
@@ -1077,31 +1153,44 @@ int cfg_validate(const struct cfg *c, struct cfg_instance *in,
 		check_value(c, in, o, kv, &e);
 	}
 
-	for (const struct ss_option *o = plugin->options; o && o->key; o++) {
-		struct cfg_kv *kv;
-
-		if (option_is_set(plugin, in, o))
-			continue;
-		if (o->flags & SS_OPT_REQUIRED) {
-			errs_add(&e, "%s:%d: [%s] missing required option '%s'", c->path, in->line,
-			    in->name, o->key);
-			continue;
-		}
-		if (!o->default_value || (o->flags & SS_OPT_PREFIX))
-			continue;
-		kv_add(in, xstrdup(o->key), xstrdup(o->default_value), in->line, 1);
-		kv = &in->kv[in->nkv - 1];
-		if (o->flags & SS_OPT_SECRET) {
-			kv->secret = 1;
-			log_add_secret(kv->value);
-		}
-		check_value(c, in, o, kv, &e);
+	for (const struct ss_option *o = plugin->options; o && o->key; o++)
+		apply_default(c, in, plugin, o, &e);
+	for (const struct ss_option *o = cfg_http_options; plugin->auth && o->key; o++) {
+		if (find_option(plugin, o->key) == o)
+			apply_default(c, in, plugin, o, &e);
 	}
 
 	if (e.n)
 		errs_flush(&e, err);
 	sb_free(&e.text);
 	return e.n ? SS_EINVAL : 0;
+}
+
+/* A required option that is unset is an error; an unset option with a
+ * default gets it, checked like a value from the file. */
+static void apply_default(const struct cfg *c, struct cfg_instance *in,
+    const struct ss_plugin *plugin, const struct ss_option *o, struct errs *e)
+{
+	{
+		struct cfg_kv *kv;
+
+		if (option_is_set(plugin, in, o))
+			return;
+		if (o->flags & SS_OPT_REQUIRED) {
+			errs_add(e, "%s:%d: [%s] missing required option '%s'", c->path, in->line,
+			    in->name, o->key);
+			return;
+		}
+		if (!o->default_value || (o->flags & SS_OPT_PREFIX))
+			return;
+		kv_add(in, xstrdup(o->key), xstrdup(o->default_value), in->line, 1);
+		kv = &in->kv[in->nkv - 1];
+		if (o->flags & SS_OPT_SECRET) {
+			kv->secret = 1;
+			log_add_secret(kv->value);
+		}
+		check_value(c, in, o, kv, e);
+	}
 }
 
 /* ---- lookups ------------------------------------------------------------ */

@@ -48,6 +48,12 @@ struct cfg {
 	int jobs;         /* default 2 */
 	int log_level;    /* SS_LOG_*, default SS_LOG_INFO */
 	char *socket;     /* resolved; default: store path + ".sock" */
+	/* `precedence = a, b`: instances whose values win in the unified
+	 * people/reps golden records, first first (each one an instance of this
+	 * file, no repeats); NULL/0 if not set. */
+	char **precedence;
+	size_t nprecedence;
+	int precedence_line;
 	struct cfg_instance *inst;
 	size_t ninst;
 };
@@ -86,6 +92,11 @@ char *cfg_find(struct ss_err *err);
  */
 int cfg_validate(const struct cfg *c, struct cfg_instance *inst,
     const struct ss_plugin *plugin, struct ss_err *err);
+
+/* Options the host accepts, besides the plugin's own, in the section of
+ * every instance whose plugin uses HTTP (descriptor auth set): base_url,
+ * credentials, timeouts, retry budget. NULL-key-terminated. */
+extern const struct ss_option cfg_http_options[];
 
 /* The instance's value for key (exact match), or NULL. Borrowed from inst. */
 const char *cfg_get(const struct cfg_instance *inst, const char *key);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
 #include "log.h"
 #include "norm.h"
 
@@ -25,6 +26,9 @@ struct ss_ctx {
 	char **borrowed;           /* strings handed out by cursor_get */
 	size_t nborrowed;
 	int tracking;              /* full sync: store notes every key */
+	struct http_client *http;  /* made on the first request */
+	char *http_state_dir;      /* auth borrows it: freed after http */
+	struct http_stats hstats;
 	char error[1024];
 };
 
@@ -69,12 +73,19 @@ void ctx_free(ss_ctx *ctx)
 	for (size_t i = 0; i < ctx->nborrowed; i++)
 		free(ctx->borrowed[i]);
 	free(ctx->borrowed);
+	http_free(ctx->http);
+	free(ctx->http_state_dir);
 	free(ctx);
 }
 
 const struct store_run *ctx_run(const ss_ctx *ctx)
 {
 	return &ctx->run;
+}
+
+const struct http_stats *ctx_http_stats(const ss_ctx *ctx)
+{
+	return &ctx->hstats;
 }
 
 const char *ctx_error(const ss_ctx *ctx)
@@ -522,6 +533,104 @@ static int api_emit_metric(ss_ctx *ctx, const struct ss_metric *in)
 	return stored(ctx, rc, &e);
 }
 
+/* ---- HTTP ---------------------------------------------------------------- */
+
+static int64_t opt_seconds(ss_ctx *ctx, const char *key, int64_t dflt)
+{
+	int64_t v;
+	const char *s = cfg_get(ctx->p.inst, key);
+
+	return s && util_parse_duration(s, &v) == 0 ? v : dflt;
+}
+
+static int cancelled_now(void)
+{
+	return ctx_cancel_requested();
+}
+
+static int make_client(ss_ctx *ctx, struct ss_err *err)
+{
+	const struct ss_auth *decl = ctx->p.plugin->auth;
+	const struct cfg_instance *in = ctx->p.inst;
+	struct auth_opts ao = {0};
+	struct http_opts ho = {0};
+	struct auth *auth = NULL;
+	char *state_dir = xasprintf("%s.tokens", ctx->p.cfg->store);
+	char *ua = xasprintf("salesync/%s %s/%s", SS_VERSION, ctx->p.plugin->name,
+	    ctx->p.plugin->version ? ctx->p.plugin->version : "0");
+	int64_t attempts = 5;
+	int rc = 0;
+
+	if (decl) {
+		ao.instance = in->name;
+		ao.token = cfg_get(in, "token");
+		ao.username = cfg_get(in, "username");
+		ao.password = cfg_get(in, "password");
+		ao.client_id = cfg_get(in, "client_id");
+		ao.client_secret = cfg_get(in, "client_secret");
+		ao.refresh_token = cfg_get(in, "refresh_token");
+		ao.token_url = cfg_get(in, "token_url") ? cfg_get(in, "token_url") : decl->token_url;
+		ao.key_file = cfg_get(in, "key_file");
+		ao.scope = cfg_get(in, "scope") ? cfg_get(in, "scope") : decl->scope;
+		ao.key_header = decl->key_header;
+		ao.key_query = decl->key_query;
+		ao.state_dir = state_dir;
+		rc = auth_new(&ao, decl->kinds, &auth, err);
+	}
+	if (rc == 0) {
+		ho.prefix = ctx->prefix;
+		ho.base_url = cfg_get(in, "base_url") ? cfg_get(in, "base_url") : decl ? decl->base_url : NULL;
+		ho.ca_file = cfg_get(in, "ca_file");
+		ho.user_agent = ua;
+		ho.connect_timeout = (long)opt_seconds(ctx, "connect_timeout", 30);
+		ho.request_timeout = (long)opt_seconds(ctx, "request_timeout", 300);
+		if (cfg_get(in, "max_attempts"))
+			util_parse_int64(cfg_get(in, "max_attempts"), &attempts);
+		ho.max_attempts = (int)(attempts > 100 ? 100 : attempts);
+		ho.max_retry_wait = (double)opt_seconds(ctx, "max_retry_wait", 300);
+		ho.backoff_base = 0.5;
+		ho.backoff_cap = 30;
+		ho.rate_limit = in->rate_limit;
+		ho.cancelled = cancelled_now;
+		/* auth's strings are borrowed from the instance, which outlives
+		 * the client; state_dir is copied by auth. */
+		rc = http_new(&ho, auth, &ctx->http, err);
+	}
+	free(ua);
+	if (rc != 0)
+		free(state_dir);
+	else
+		ctx->http_state_dir = state_dir;
+	return rc;
+}
+
+static int api_http_request(ss_ctx *ctx, const struct ss_http_request *req,
+    const struct ss_http_response **resp)
+{
+	struct ss_err e;
+	int rc;
+
+	if (!ctx->http && (rc = make_client(ctx, &e)) != 0)
+		return api_fail(ctx, rc, "http: %s", e.msg);
+	rc = http_send(ctx->http, req, resp, &ctx->hstats, &e);
+	ctx->run.requests = ctx->hstats.requests;
+	if (rc != 0)
+		return api_fail(ctx, rc, "%s", e.msg);
+	return 0;
+}
+
+static const char *api_http_header(ss_ctx *ctx, const struct ss_http_response *resp,
+    const char *name)
+{
+	return ctx->http && name ? http_header(ctx->http, resp, name) : NULL;
+}
+
+static const struct ss_http_api http_api = {
+	.struct_size = sizeof(struct ss_http_api),
+	.request = api_http_request,
+	.header = api_http_header,
+};
+
 static int api_to_minor_units(ss_ctx *ctx, const char *amount, const char *currency,
     int64_t *minor)
 {
@@ -550,7 +659,7 @@ static const struct ss_api api = {
 	.fail = api_fail,
 	.skip = api_skip,
 	.is_full = api_is_full,
-	.http = NULL,
+	.http = &http_api,
 	.to_minor_units = api_to_minor_units,
 };
 

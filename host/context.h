@@ -49,6 +49,10 @@ void ctx_abort(ss_ctx *ctx);
 /* The counts so far (updated at each emit). */
 const struct store_run *ctx_run(const ss_ctx *ctx);
 
+/* HTTP counters of the run so far. */
+struct http_stats;
+const struct http_stats *ctx_http_stats(const ss_ctx *ctx);
+
 /* The message set with api->fail() or by the host, "" if none; redacted. */
 const char *ctx_error(const ss_ctx *ctx);
 void ctx_set_error(ss_ctx *ctx, const char *fmt, ...) SS_PRINTF(2, 3);

@@ -3,6 +3,7 @@
 #include "loader.h"
 
 #include <dirent.h>
+#include <stddef.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -52,6 +53,9 @@ static int check_options(const char *path, const struct ss_plugin *d, struct ss_
 	return 0;
 }
 
+/* The descriptor of ABI 1.0 ended with close(); later minors append. */
+#define LDR_MIN_DESC_SIZE (offsetof(struct ss_plugin, close) + sizeof(void (*)(void *)))
+
 /* The checks run in the order the descriptor's fields can be trusted:
  * size first, then ABI, then everything else. */
 static int check_descriptor(const char *path, const char *name, const struct ss_plugin *d,
@@ -59,10 +63,10 @@ static int check_descriptor(const char *path, const char *name, const struct ss_
 {
 	if (!d)
 		return err_set(err, SS_EINVAL, "%s: refused: entry function returned no descriptor", path);
-	if (d->struct_size < sizeof(struct ss_plugin))
+	if (d->struct_size < LDR_MIN_DESC_SIZE)
 		return err_set(err, SS_EINVAL,
-		    "%s: refused: descriptor size %zu is smaller than ABI %u.%u's %zu", path,
-		    d->struct_size, SS_ABI_MAJOR, SS_ABI_MINOR, sizeof(struct ss_plugin));
+		    "%s: refused: descriptor size %zu is smaller than ABI %u.0's %zu", path,
+		    d->struct_size, SS_ABI_MAJOR, LDR_MIN_DESC_SIZE);
 	if (d->abi_major != SS_ABI_MAJOR)
 		return err_set(err, SS_EINVAL,
 		    "%s: refused: plugin ABI major %u, host ABI major %u; rebuild the plugin against this SDK",
@@ -82,6 +86,17 @@ static int check_descriptor(const char *path, const char *name, const struct ss_
 		return err_set(err, SS_EINVAL, "%s: refused: callback %s is missing", path,
 		    !d->open ? "open" : !d->sync ? "sync" : "close");
 	return check_options(path, d, err);
+}
+
+/* A plugin built against an older minor has a shorter descriptor: the
+ * host works on a zero-filled copy of its own size, so members the plugin
+ * never knew read as NULL. */
+static const struct ss_plugin *copy_descriptor(const struct ss_plugin *d)
+{
+	struct ss_plugin *c = xcalloc(1, sizeof *c);
+
+	memcpy(c, d, d->struct_size < sizeof *c ? d->struct_size : sizeof *c);
+	return c;
 }
 
 static int load_file(struct ldr_set *set, const char *path, const char *name, struct ss_err *err)
@@ -120,7 +135,7 @@ static int load_file(struct ldr_set *set, const char *path, const char *name, st
 	set->p = xrealloc(set->p, (set->n + 1) * sizeof *set->p);
 	set->p[set->n].path = xstrdup(path);
 	set->p[set->n].handle = h;
-	set->p[set->n].desc = d;
+	set->p[set->n].desc = copy_descriptor(d);
 	set->n++;
 	return 0;
 }
@@ -205,6 +220,7 @@ void ldr_free(struct ldr_set *set)
 #ifndef SS_KEEP_PLUGINS_LOADED
 		dlclose(set->p[i].handle);
 #endif
+		free((void *)set->p[i].desc);
 		free(set->p[i].path);
 	}
 	free(set->p);

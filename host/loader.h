@@ -12,7 +12,9 @@
 struct ldr_plugin {
 	char *path;                    /* the .so file */
 	void *handle;                  /* dlopen handle */
-	const struct ss_plugin *desc;  /* borrowed from the .so; valid until ldr_free */
+	const struct ss_plugin *desc;  /* the host's copy, full current size; its
+	                                  strings and callbacks point into the .so;
+	                                  valid until ldr_free */
 };
 
 struct ldr_set {

@@ -132,4 +132,51 @@ typedef int (*store_row_fn)(void *ud, int ncol, const char *const *names,
 int store_export(struct store *st, enum store_kind kind, const char *source,
     int include_deleted, store_row_fn fn, void *ud, struct ss_err *err);
 
+/*
+ * Read-only queries for reports. Runs one SELECT (or WITH … SELECT, or
+ * VALUES) statement with params[0..nparams-1] bound as text to ?1..?N
+ * (a NULL entry binds SQL NULL), and calls fn once per row like
+ * store_export: column names as the statement names them, values as text
+ * (NULL for SQL NULL) and their types (never STORE_T_JSON: JSON columns
+ * come as STORE_T_TEXT). Names and values are borrowed for the call only.
+ * Refused with SS_EINVAL before anything runs: SQL that is not a single
+ * statement, that does not start with SELECT, WITH or VALUES, or that
+ * SQLite says could write. Stops and returns fn's value if non-zero.
+ */
+int store_query(struct store *st, const char *sql, const char *const *params, int nparams,
+    store_row_fn fn, void *ud, struct ss_err *err);
+
+/*
+ * Starts a read transaction (BEGIN DEFERRED plus a first read), so that a
+ * series of store_query() calls sees one snapshot while a sync commits
+ * beside it. End it with store_rollback(). SS_EINVAL if a transaction is
+ * already open.
+ */
+int store_begin_read(struct store *st, struct ss_err *err);
+
+/*
+ * The unified views (schema version 2), one row per normalized email:
+ *   people        leads of every instance joined by email: the golden
+ *                 record (per field the value of the most recently updated
+ *                 lead, by updated_at else created_at, that has one; leads
+ *                 of instances earlier in the precedence list win first),
+ *                 the instances and "source:id" keys it was built from.
+ *   reps_unified  the same for reps (CRM owners, LMS learners, …).
+ * Deleted records and records without an email take no part.
+ */
+enum store_unified { STORE_PEOPLE = 0, STORE_REPS_UNIFIED };
+
+/* Calls fn once per row of the view in email order, as store_export. */
+int store_export_unified(struct store *st, enum store_unified which, store_row_fn fn,
+    void *ud, struct ss_err *err);
+
+/*
+ * Sets the precedence of instances for the golden records (the
+ * people_precedence table the views read): sources[0] first. Writes only
+ * if the stored list differs (so readers normally write nothing); n = 0
+ * clears it. Must be called outside a transaction.
+ */
+int store_set_precedence(struct store *st, const char *const *sources, size_t n,
+    struct ss_err *err);
+
 #endif

@@ -24,6 +24,20 @@ const char *const store_kind_names[STORE_NKINDS] = {"reps", "leads", "deals", "m
 
 #define BUSY_TIMEOUT_MS 5000
 
+/* Pieces of the unified views (migration 2). The golden value of field F
+ * of the rows of view V with g's email. */
+#define GOLDEN(V, F) \
+	"  (SELECT r." F " FROM " V " r WHERE r.email = g.email AND ifnull(r." F ", '') <> ''" \
+	" ORDER BY r.rank, r.recency DESC, r.source, r.id LIMIT 1) AS " F
+/* The instances of g's email, sorted and comma-separated. */
+#define INSTANCES(V) \
+	"  (SELECT group_concat(source, ',') FROM (SELECT DISTINCT r.source FROM " V " r" \
+	" WHERE r.email = g.email ORDER BY r.source)) AS instances"
+/* Its records as "source:id", comma-separated, sorted. */
+#define KEYS(V) \
+	"  (SELECT group_concat(k, ',') FROM (SELECT r.source || ':' || r.id AS k FROM " V " r" \
+	" WHERE r.email = g.email ORDER BY r.source, r.id)) AS record_keys"
+
 /*
  * Schema migrations. Entry i takes the schema from version i to i + 1;
  * adding version 2 is appending one SQL string. Each runs in the same
@@ -140,6 +154,60 @@ static const char *const migrations[] = {
 	"  error TEXT"
 	");"
 	"CREATE INDEX runs_instance ON runs (instance, id);",
+
+	/* 2: unified people and reps (store.h, "The unified views"). The
+	 * precedence of instances comes from [salesync] precedence =, written
+	 * by store_set_precedence(); unlisted instances rank after listed
+	 * ones. *_records hold the rows that take part, with their rank and
+	 * recency; the golden value of a field is that of the first such row,
+	 * by rank, then recency (newest first), then source and id, among the
+	 * rows where the field is not empty. */
+	"CREATE TABLE people_precedence ("
+	"  source TEXT PRIMARY KEY,"
+	"  rank INTEGER NOT NULL"
+	");"
+	"CREATE VIEW people_records AS"
+	" SELECT l.source, l.id, l.email, l.first_name, l.last_name, l.company, l.title, l.phone,"
+	"  l.status, l.channel, l.owner_id, l.created_at, l.updated_at, l.last_activity_at,"
+	"  l.converted_at, ifnull(p.rank, 2147483647) AS rank,"
+	"  coalesce(l.updated_at, l.created_at, '') AS recency"
+	" FROM leads l LEFT JOIN people_precedence p ON p.source = l.source"
+	" WHERE l.deleted = 0 AND ifnull(l.email, '') <> '';"
+	"CREATE VIEW people AS"
+	" SELECT g.email AS email,"
+	GOLDEN("people_records", "first_name") ","
+	GOLDEN("people_records", "last_name") ","
+	GOLDEN("people_records", "company") ","
+	GOLDEN("people_records", "title") ","
+	GOLDEN("people_records", "phone") ","
+	GOLDEN("people_records", "status") ","
+	GOLDEN("people_records", "channel") ","
+	"  g.n_instances AS n_instances, g.n_records AS n_records,"
+	INSTANCES("people_records") ","
+	KEYS("people_records") ","
+	"  g.created_at AS created_at, g.updated_at AS updated_at,"
+	"  g.last_activity_at AS last_activity_at, g.converted_at AS converted_at"
+	" FROM (SELECT email, count(DISTINCT source) AS n_instances, count(*) AS n_records,"
+	"  min(created_at) AS created_at, max(updated_at) AS updated_at,"
+	"  max(last_activity_at) AS last_activity_at, min(converted_at) AS converted_at"
+	"  FROM people_records GROUP BY email) g;"
+	"CREATE VIEW reps_unified_records AS"
+	" SELECT r.source, r.id, r.email, r.name, r.team, r.active, r.created_at, r.updated_at,"
+	"  ifnull(p.rank, 2147483647) AS rank, coalesce(r.updated_at, r.created_at, '') AS recency"
+	" FROM reps r LEFT JOIN people_precedence p ON p.source = r.source"
+	" WHERE r.deleted = 0 AND ifnull(r.email, '') <> '';"
+	"CREATE VIEW reps_unified AS"
+	" SELECT g.email AS email,"
+	GOLDEN("reps_unified_records", "name") ","
+	GOLDEN("reps_unified_records", "team") ","
+	GOLDEN("reps_unified_records", "active") ","
+	"  g.n_instances AS n_instances, g.n_records AS n_records,"
+	INSTANCES("reps_unified_records") ","
+	KEYS("reps_unified_records") ","
+	"  g.created_at AS created_at, g.updated_at AS updated_at"
+	" FROM (SELECT email, count(DISTINCT source) AS n_instances, count(*) AS n_records,"
+	"  min(created_at) AS created_at, max(updated_at) AS updated_at"
+	"  FROM reps_unified_records GROUP BY email) g;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -1206,4 +1274,182 @@ int store_export(struct store *st, enum store_kind kind, const char *source,
 		ret = db_err(st, err, SS_ESTORE, "export");
 	sqlite3_finalize(s);
 	return ret;
+}
+
+/* ---- read-only queries, unified views ----------------------------------- */
+
+/* Steps s to the end, calling fn per row with the statement's column
+ * names and the values' types (text is never reported as JSON). */
+static int rows_run(struct store *st, sqlite3_stmt *s, store_row_fn fn, void *ud,
+    const char *what, struct ss_err *err)
+{
+	int ncol = sqlite3_column_count(s), rc, ret = 0;
+	const char **names = xcalloc((size_t)ncol + 1, sizeof *names);
+	const char **values = xcalloc((size_t)ncol + 1, sizeof *values);
+	enum store_type *types = xcalloc((size_t)ncol + 1, sizeof *types);
+
+	for (int i = 0; i < ncol; i++)
+		names[i] = sqlite3_column_name(s, i);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int i = 0; i < ncol; i++) {
+			switch (sqlite3_column_type(s, i)) {
+			case SQLITE_INTEGER: types[i] = STORE_T_INT; break;
+			case SQLITE_FLOAT: types[i] = STORE_T_REAL; break;
+			case SQLITE_NULL: types[i] = STORE_T_NULL; break;
+			default: types[i] = STORE_T_TEXT; break;
+			}
+			values[i] = (const char *)sqlite3_column_text(s, i);
+			if (types[i] == STORE_T_NULL)
+				values[i] = NULL;
+		}
+		ret = fn(ud, ncol, names, values, types);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE) {
+		if (is_busy(rc))
+			ret = locked_err(st, err);
+		else
+			ret = db_err(st, err, SS_ESTORE, what);
+	}
+	free(names);
+	free(values);
+	free(types);
+	return ret;
+}
+
+/* True if sql starts (after blanks) with one of the read-only keywords. */
+static int starts_read_only(const char *sql)
+{
+	static const char *const kw[] = {"SELECT", "WITH", "VALUES", NULL};
+
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r')
+		sql++;
+	for (int i = 0; kw[i]; i++) {
+		size_t n = strlen(kw[i]);
+		char next = sql[n];
+		int eq = 1;
+		for (size_t j = 0; j < n && eq; j++)
+			eq = (sql[j] & ~0x20) == kw[i][j];
+		if (eq && (next == ' ' || next == '\t' || next == '\n' || next == '\r' ||
+		        next == '(' || next == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+int store_query(struct store *st, const char *sql, const char *const *params, int nparams,
+    store_row_fn fn, void *ud, struct ss_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	const char *tail = NULL;
+	int rc;
+
+	if (!sql || !starts_read_only(sql))
+		return err_set(err, SS_EINVAL, "store %s: query must start with SELECT, WITH or "
+		    "VALUES", st->path);
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, &tail);
+	if (rc != SQLITE_OK)
+		return db_err(st, err, SS_EINVAL, "query");
+	while (tail && (*tail == ' ' || *tail == '\t' || *tail == '\n' || *tail == '\r' ||
+	    *tail == ';'))
+		tail++;
+	if (!s || (tail && *tail) || !sqlite3_stmt_readonly(s)) {
+		sqlite3_finalize(s);
+		return err_set(err, SS_EINVAL, "store %s: query must be one read-only statement",
+		    st->path);
+	}
+	if (nparams > sqlite3_bind_parameter_count(s))
+		nparams = sqlite3_bind_parameter_count(s);
+	for (int i = 0; i < nparams; i++)
+		bind_text(s, i + 1, params[i]);
+	rc = rows_run(st, s, fn, ud, "query", err);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_begin_read(struct store *st, struct ss_err *err)
+{
+	int64_t n;
+	int rc;
+
+	if (!sqlite3_get_autocommit(st->db))
+		return err_set(err, SS_EINVAL, "store %s: a transaction is already open", st->path);
+	rc = exec(st, "BEGIN DEFERRED");
+	if (rc == SQLITE_OK)
+		rc = query_int(st, "SELECT count(*) FROM sqlite_schema", &n);
+	if (rc == SQLITE_OK)
+		return 0;
+	store_rollback(st);
+	if (is_busy(rc))
+		return locked_err(st, err);
+	return err_set(err, SS_ESTORE, "store %s: starting a read: %s", st->path,
+	    sqlite3_errstr(rc));
+}
+
+int store_export_unified(struct store *st, enum store_unified which, store_row_fn fn,
+    void *ud, struct ss_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (which != STORE_PEOPLE && which != STORE_REPS_UNIFIED)
+		return err_set(err, SS_EINVAL, "store %s: no such unified view", st->path);
+	rc = sqlite3_prepare_v2(st->db, which == STORE_PEOPLE ?
+	    "SELECT * FROM people ORDER BY email" : "SELECT * FROM reps_unified ORDER BY email",
+	    -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return db_err(st, err, SS_ESTORE, "export");
+	rc = rows_run(st, s, fn, ud, "export", err);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_set_precedence(struct store *st, const char *const *sources, size_t n,
+    struct ss_err *err)
+{
+	sqlite3_stmt *s;
+	size_t i = 0;
+	int same = 1, rc;
+
+	/* Compare first: an unchanged list writes nothing. */
+	rc = sqlite3_prepare_v2(st->db, "SELECT source FROM people_precedence ORDER BY rank",
+	    -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return db_err(st, err, SS_ESTORE, "reading the precedence");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(s, 0);
+		if (i >= n || !v || strcmp(v, sources[i]) != 0)
+			same = 0;
+		i++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		if (is_busy(rc))
+			return locked_err(st, err);
+		return db_err(st, err, SS_ESTORE, "reading the precedence");
+	}
+	if (same && i == n)
+		return 0;
+	if ((rc = store_begin(st, err)) < 0)
+		return rc;
+	rc = exec(st, "DELETE FROM people_precedence");
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO people_precedence"
+		    " (source, rank) VALUES (?1, ?2)", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		for (i = 0; i < n && rc == SQLITE_OK; i++) {
+			bind_text(s, 1, sources[i]);
+			sqlite3_bind_int64(s, 2, (sqlite3_int64)i + 1);
+			rc = stmt_run(s);
+			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		}
+		sqlite3_finalize(s);
+	}
+	if (rc != SQLITE_OK) {
+		db_err(st, err, SS_ESTORE, "writing the precedence");
+		store_rollback(st);
+		return SS_ESTORE;
+	}
+	return store_commit(st, err);
 }

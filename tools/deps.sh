@@ -2,7 +2,7 @@
 # Installs the Debian packages salesync needs to build and test, when it
 # can (root, or sudo without a password); otherwise prints the exact
 # command to run and fails. Used by `make demo` and by .ci/run.
-PKGS="build-essential pkg-config libcurl4-openssl-dev libjansson-dev libinih-dev libsqlite3-dev libcmocka-dev sqlite3 python3"
+PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev libjansson-dev libinih-dev libsqlite3-dev libcmocka-dev sqlite3 python3"
 
 missing=""
 for p in $PKGS; do

@@ -2178,6 +2178,7 @@ static const struct ss_plugin csv_plugin = {
 	csv_check,
 	csv_sync,
 	csv_close,
+	NULL, /* auth: a local file, no HTTP */
 };
 
 SS_PLUGIN_DEFINE(csv_plugin)

@@ -45,8 +45,8 @@ extern "C" {
 
 /* Since: 1.0 */
 #define SS_ABI_MAJOR 1
-/* Since: 1.0 */
-#define SS_ABI_MINOR 0
+/* Since: 1.0 (1.1 added the HTTP service and struct ss_auth) */
+#define SS_ABI_MINOR 1
 
 /* Name of the one symbol a plugin exports. Since: 1.0 */
 #define SS_PLUGIN_ENTRY "salesync_plugin_entry"
@@ -241,8 +241,123 @@ struct ss_metric {
 /* The host's per-call context: opaque to plugins. Since: 1.0 */
 typedef struct ss_ctx ss_ctx;
 
-/* Reserved for the HTTP service (ABI 1.1); opaque. Since: 1.0 */
-struct ss_http_api;
+/*
+ * ---- HTTP (Since: 1.1) -----------------------------------------------------
+ *
+ * The host does HTTP for plugins, so every plugin gets the same behaviour:
+ * connection reuse, timeouts, TLS verification (always on; `ca_file =`
+ * adds a CA), gzip, proxies from the usual environment variables, auth
+ * injection, rate limiting per instance, retries with backoff that honour
+ * Retry-After, and secrets redacted from every log line. No libcurl or
+ * jansson type crosses this boundary: a response body is bytes, which a
+ * plugin parses with its own JSON library.
+ */
+
+/* A name/value pair: a query parameter or a header. Since: 1.1 */
+struct ss_http_param {
+	const char *name;
+	const char *value;
+};
+
+/* Flags of a request. Since: 1.1 */
+#define SS_HTTP_NO_AUTH 0x1u  /* send without the instance's credentials */
+#define SS_HTTP_NO_RETRY 0x2u /* one attempt only (non-idempotent POST) */
+
+/* What a plugin's classify callback says about a response. Since: 1.1 */
+enum ss_http_verdict {
+	SS_HTTP_DEFAULT = 0, /* the host decides: 429, 500, 502, 503, 504 are
+	                        retried; 401 refreshes OAuth2/JWT tokens once */
+	SS_HTTP_ACCEPT = 1,  /* hand the response to the plugin as it is */
+	SS_HTTP_RETRY = 2,   /* transient: retry with backoff */
+	SS_HTTP_REAUTH = 3,  /* credentials expired: refresh once, then retry */
+	SS_HTTP_QUOTA = 4    /* the tool's daily quota is spent: request()
+	                        returns SS_EQUOTA; return it from sync() and the
+	                        run ends partial after a checkpoint */
+};
+
+struct ss_http_response;
+
+/* One request. All strings are borrowed for the call. Since: 1.1 */
+struct ss_http_request {
+	size_t struct_size;
+	const char *method;  /* "GET", "POST", "PATCH", ... */
+	const char *url;     /* absolute, or a path appended to the instance's
+	                        base_url option ("/crm/v3/owners") */
+	const struct ss_http_param *query;   /* appended to the URL, escaped by
+	                                        the host; NULL-name-terminated or NULL */
+	const struct ss_http_param *headers; /* extra headers, same form */
+	const char *body;    /* request body, or NULL */
+	size_t body_len;
+	const char *content_type; /* of the body, e.g. "application/json" */
+	unsigned flags;      /* SS_HTTP_* */
+	/* Optional: looks at a response before the host acts on it, e.g. to
+	 * recognise a tool's "token expired" or "daily limit" that arrives
+	 * with an unusual status. ud is passed through. */
+	enum ss_http_verdict (*classify)(void *ud, const struct ss_http_response *resp);
+	void *classify_ud;
+};
+
+/* Since: 1.1 */
+#define SS_HTTP_REQUEST_INIT {sizeof(struct ss_http_request), "GET", NULL, NULL, NULL, NULL, 0, \
+	NULL, 0, NULL, NULL}
+
+/* A response, owned by the host. Valid until the next request() on the
+ * same ctx or the end of the callback, whichever comes first. Since: 1.1 */
+struct ss_http_response {
+	size_t struct_size;
+	long status;         /* HTTP status code */
+	const char *body;    /* body bytes, NUL-terminated for convenience
+	                        (the body may contain NULs: use body_len) */
+	size_t body_len;
+	const char *url;     /* the URL that answered, secrets redacted */
+};
+
+/*
+ * The HTTP service: api->http. Since: 1.1
+ */
+struct ss_http_api {
+	size_t struct_size;
+
+	/* Sends req with the instance's auth, rate limit and retry policy.
+	 * Returns 0 with *resp set whenever an HTTP response arrived (any
+	 * status: 404 is for the plugin to judge). Returns SS_ERETRY when the
+	 * tool stayed unreachable or kept failing past the retry budget,
+	 * SS_EAUTH when credentials were refused (also after a refresh),
+	 * SS_EQUOTA when the quota is spent or the tool asks to wait longer
+	 * than the run may, SS_ECANCELLED when the run was cancelled,
+	 * SS_EINVAL for a malformed request (bad URL, redirect to another
+	 * host). On error the run's error message is already set; return the
+	 * code from sync(). Context: open, check, sync. Since: 1.1 */
+	int (*request)(ss_ctx *ctx, const struct ss_http_request *req,
+	    const struct ss_http_response **resp);
+
+	/* The value of response header `name` (case-insensitive), or NULL.
+	 * Borrowed like the response. Context: as request. Since: 1.1 */
+	const char *(*header)(ss_ctx *ctx, const struct ss_http_response *resp,
+	    const char *name);
+};
+
+/*
+ * The authentication a plugin supports (struct ss_plugin.auth). The host
+ * picks one per instance from the options set: `refresh_token` → OAuth2,
+ * `key_file` → service-account JWT, `username` → basic, `token` → bearer
+ * or API key. Since: 1.1
+ */
+#define SS_AUTH_BEARER 0x1u   /* Authorization: Bearer <token> */
+#define SS_AUTH_API_KEY 0x2u  /* token in key_header or key_query */
+#define SS_AUTH_BASIC 0x4u    /* username + password */
+#define SS_AUTH_OAUTH2 0x8u   /* refresh-token grant at token_url */
+#define SS_AUTH_JWT 0x10u     /* service-account key file, RS256 assertion */
+
+/* Since: 1.1 */
+struct ss_auth {
+	unsigned kinds;          /* SS_AUTH_* bits */
+	const char *key_header;  /* SS_AUTH_API_KEY: header name, e.g. "x-api-token" */
+	const char *key_query;   /* or query parameter, e.g. "wstoken" */
+	const char *token_url;   /* default OAuth2 token endpoint (option token_url overrides) */
+	const char *scope;       /* default scope for OAuth2/JWT (option scope overrides) */
+	const char *base_url;    /* default base_url (option base_url overrides) */
+};
 
 /*
  * The host service table. It is const, lives as long as the process, and
@@ -329,7 +444,8 @@ struct ss_api {
 	 * Context: sync. Since: 1.0 */
 	int (*is_full)(ss_ctx *ctx);
 
-	/* Reserved for the HTTP service; NULL in ABI 1.0. Since: 1.0 */
+	/* The HTTP service, for plugins whose descriptor has `auth` set;
+	 * NULL otherwise, and in hosts before 1.1. Since: 1.0 (set since 1.1) */
 	const struct ss_http_api *http;
 
 	/* Converts plain decimal text in major units ("50000.00") to integer
@@ -383,6 +499,14 @@ struct ss_plugin {
 
 	/* Free `state`. Required; called once after a successful open(). */
 	void (*close)(void *state);
+
+	/* Since: 1.1. Non-NULL for plugins that use api->http: the auth kinds
+	 * they support and their defaults. The host then accepts its HTTP
+	 * options in the instance's section (base_url, token, client_id,
+	 * client_secret, refresh_token, token_url, key_file, scope, username,
+	 * password, ca_file, connect_timeout, request_timeout, max_attempts,
+	 * max_retry_wait, rate_limit); see the README. */
+	const struct ss_auth *auth;
 };
 
 /* Fills the descriptor's fixed head. Since: 1.0 */

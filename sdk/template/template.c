@@ -116,6 +116,7 @@ static const struct ss_plugin tpl_plugin = {
     tpl_check,
     tpl_sync,
     tpl_close,
+    NULL, /* auth: this plugin makes no HTTP requests */
 };
 
 SS_PLUGIN_DEFINE(tpl_plugin)

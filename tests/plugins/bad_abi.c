@@ -7,7 +7,7 @@ static void x(void *s) { (void)s; }
 
 static const struct ss_plugin desc = {
     sizeof(struct ss_plugin), 99, 0, "bad_abi", "1", "wrong ABI major",
-    NULL, NULL, NULL, NULL, o, NULL, y, x,
+    NULL, NULL, NULL, NULL, o, NULL, y, x, NULL,
 };
 
 SS_PLUGIN_DEFINE(desc)

@@ -7,7 +7,7 @@ static void x(void *s) { (void)s; }
 
 static const struct ss_plugin desc = {
     SS_PLUGIN_HEAD, "dup_one", "1", "the second, same name",
-    NULL, NULL, NULL, NULL, o, NULL, y, x,
+    NULL, NULL, NULL, NULL, o, NULL, y, x, NULL,
 };
 
 SS_PLUGIN_DEFINE(desc)

@@ -11,7 +11,7 @@ static void x(void *s) { (void)s; }
 
 static const struct ss_plugin desc = {
     SS_PLUGIN_HEAD, "fail_open", "1", "open fails",
-    NULL, NULL, NULL, NULL, o, NULL, y, x,
+    NULL, NULL, NULL, NULL, o, NULL, y, x, NULL,
 };
 
 SS_PLUGIN_DEFINE(desc)

@@ -173,7 +173,7 @@ static const struct ss_mapping stage_map[] = {
 
 static const struct ss_plugin fixture = {
     SS_PLUGIN_HEAD, "fixture", "1.0", "test fixture with configurable failures",
-    streams, options, status_map, stage_map, f_open, f_check, f_sync, f_close,
+    streams, options, status_map, stage_map, f_open, f_check, f_sync, f_close, NULL,
 };
 
 SS_PLUGIN_DEFINE(fixture)

@@ -7,7 +7,7 @@ static void x(void *s) { (void)s; }
 
 static const struct ss_plugin desc = {
     sizeof(struct ss_plugin), SS_ABI_MAJOR, SS_ABI_MINOR + 1, "new_minor", "1", "too new",
-    NULL, NULL, NULL, NULL, o, NULL, y, x,
+    NULL, NULL, NULL, NULL, o, NULL, y, x, NULL,
 };
 
 SS_PLUGIN_DEFINE(desc)

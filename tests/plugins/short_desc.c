@@ -7,7 +7,7 @@ static void x(void *s) { (void)s; }
 
 static const struct ss_plugin desc = {
     offsetof(struct ss_plugin, options), SS_ABI_MAJOR, SS_ABI_MINOR, "short_desc", "1", "short",
-    NULL, NULL, NULL, NULL, o, NULL, y, x,
+    NULL, NULL, NULL, NULL, o, NULL, y, x, NULL,
 };
 
 SS_PLUGIN_DEFINE(desc)

@@ -10,7 +10,7 @@ static void x(void *s) { (void)s; }
 
 static const struct ss_plugin desc = {
     SS_PLUGIN_HEAD, "unresolved", "1", "links a host symbol",
-    NULL, NULL, NULL, NULL, o, NULL, y, x,
+    NULL, NULL, NULL, NULL, o, NULL, y, x, NULL,
 };
 
 SS_PLUGIN_DEFINE(desc)

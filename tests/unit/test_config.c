@@ -314,7 +314,8 @@ static void test_salesync_keys(void **state)
 	(void)state;
 	load_bad("[salesync]\njobs = 3\nstroe = x.db\n", &err);
 	assert_err_line(&err, 3,
-	    "[salesync] unknown key 'stroe' (known: store, plugin_dir, jobs, log_level, socket)");
+	    "[salesync] unknown key 'stroe' (known: store, plugin_dir, jobs, log_level, socket, "
+	    "precedence)");
 
 	load_bad("[salesync]\njobs = 0\n", &err);
 	assert_err_line(&err, 2, "[salesync] jobs: ");
@@ -324,6 +325,38 @@ static void test_salesync_keys(void **state)
 	assert_err_line(&err, 2, "[salesync] log_level: expected one of: error, warn, info, debug");
 	load_bad("[salesync]\nstore =\n", &err);
 	assert_err_line(&err, 2, "[salesync] store: empty value");
+}
+
+static void test_precedence(void **state)
+{
+	struct ss_err err;
+	struct cfg *c;
+
+	(void)state;
+	c = load_ok("[csv]\n");
+	assert_int_equal(c->nprecedence, 0);
+	assert_null(c->precedence);
+	cfg_free(c);
+
+	/* Commas and/or blanks; the instances may come after [salesync]. */
+	c = load_ok("[salesync]\nprecedence = crm,sheet  lms\n[sheet]\n[crm]\n[lms]\n");
+	assert_int_equal(c->nprecedence, 3);
+	assert_string_equal(c->precedence[0], "crm");
+	assert_string_equal(c->precedence[1], "sheet");
+	assert_string_equal(c->precedence[2], "lms");
+	assert_int_equal(c->precedence_line, 2);
+	cfg_free(c);
+
+	c = load_ok("[salesync]\nprecedence =\n[a]\n");
+	assert_int_equal(c->nprecedence, 0);
+	cfg_free(c);
+
+	load_bad("[salesync]\nprecedence = crm, nope\n[crm]\n", &err);
+	assert_err_line(&err, 2, "[salesync] precedence: no instance 'nope'");
+	load_bad("[salesync]\nprecedence = crm, crm\n[crm]\n", &err);
+	assert_err_line(&err, 2, "[salesync] precedence: 'crm' is listed twice");
+	load_bad("[salesync]\nprecedence = crm, b/d\n[crm]\n", &err);
+	assert_err_line(&err, 2, "[salesync] precedence: 'b/d' is not an instance name");
 }
 
 static void test_instance_keys_all_errors(void **state)
@@ -857,6 +890,7 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_salesync_keys),
+		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_instance_keys_all_errors),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_section_names),

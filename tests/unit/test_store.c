@@ -210,7 +210,7 @@ static void test_open_creates_schema(void **state)
 	sqlite3 *db;
 	char *cols;
 
-	assert_int_equal(store_schema_version(), 1);
+	assert_int_equal(store_schema_version(), 2);
 	assert_int_equal(store_open(f->path, &f->st, &f->err), 0);
 	assert_non_null(f->st);
 	assert_false(store_in_tx(f->st));
@@ -312,7 +312,7 @@ static void test_migrate_empty_db(void **state)
 	}
 	assert_int_equal(store_open(f->path, &f->st, &f->err), 0);
 	db = raw_open(f->path);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 1);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), store_schema_version());
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
 	    " AND name IN ('reps','leads','deals','metrics','cursors','runs')"), 6);
 	sqlite3_close(db);

@@ -31,7 +31,7 @@ HOST_CFLAGS := $(BASE_CFLAGS) -DSS_VERSION='"$(VERSION)"' -DSS_PLUGIN_DIR='"$(PL
 PLUGIN_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -Isdk
 PLUGIN_LDFLAGS := -shared -Wl,-z,defs $(SANFLAGS)
 HOST_LIBS := -ldl -linih -lsqlite3 -ljansson -lcurl -lcrypto
-TEST_LIBS := -lcmocka
+TEST_LIBS := -lcmocka -lm
 
 # ---- host ---------------------------------------------------------------
 HOST_SRC := $(filter-out host/main.c,$(wildcard host/*.c))

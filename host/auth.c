@@ -201,6 +201,40 @@ static int load_key_file(struct auth *a, struct ss_err *err)
 	return 0;
 }
 
+/* The `auth` option names a kind; it must be one the plugin supports,
+ * with its credentials set. */
+static int forced(const struct auth_opts *o, unsigned kinds, enum auth_kind *k,
+    struct ss_err *err)
+{
+	static const struct {
+		const char *name;
+		enum auth_kind kind;
+		unsigned bit;
+		const char *needs;
+	} tab[] = {
+	    {"none", AUTH_NONE, 0, NULL}, {"bearer", AUTH_BEARER, SS_AUTH_BEARER, "token"},
+	    {"api_key", AUTH_API_KEY, SS_AUTH_API_KEY, "token"},
+	    {"basic", AUTH_BASIC, SS_AUTH_BASIC, "username"},
+	    {"oauth2", AUTH_OAUTH2, SS_AUTH_OAUTH2, "refresh_token"},
+	    {"jwt", AUTH_JWT, SS_AUTH_JWT, "key_file"},
+	};
+	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
+		const char *v;
+		if (strcmp(o->mode, tab[i].name) != 0)
+			continue;
+		if (tab[i].bit && !(kinds & tab[i].bit))
+			return err_set(err, SS_EINVAL, "auth = %s: the plugin does not support it", o->mode);
+		v = !tab[i].needs ? "x" : !strcmp(tab[i].needs, "token") ? o->token :
+		    !strcmp(tab[i].needs, "username") ? o->username :
+		    !strcmp(tab[i].needs, "refresh_token") ? o->refresh_token : o->key_file;
+		if (!set(v))
+			return err_set(err, SS_EINVAL, "auth = %s needs %s", o->mode, tab[i].needs);
+		*k = tab[i].kind;
+		return 0;
+	}
+	return err_set(err, SS_EINVAL, "auth = %s: unknown", o->mode);
+}
+
 int auth_new(const struct auth_opts *o, unsigned kinds, struct auth **out, struct ss_err *err)
 {
 	struct auth *a = xcalloc(1, sizeof *a);
@@ -209,6 +243,10 @@ int auth_new(const struct auth_opts *o, unsigned kinds, struct auth **out, struc
 	a->o = *o;
 	a->lock_fd = -1;
 	a->kind = choose(o, kinds);
+	if (set(o->mode) && strcmp(o->mode, "auto") != 0 && (rc = forced(o, kinds, &a->kind, err)) != 0) {
+		free(a);
+		return rc;
+	}
 	switch (a->kind) {
 	case AUTH_OAUTH2:
 		if (!set(o->token_url) || !set(o->client_id))

@@ -17,6 +17,7 @@ enum auth_kind { AUTH_NONE = 0, AUTH_BEARER, AUTH_API_KEY, AUTH_BASIC, AUTH_OAUT
 /* Everything auth needs, borrowed from the instance's options. */
 struct auth_opts {
 	const char *instance;
+	const char *mode;       /* the `auth` option: auto (NULL), none, bearer, ... */
 	const char *token;
 	const char *username, *password;
 	const char *client_id, *client_secret, *refresh_token;
@@ -29,9 +30,11 @@ struct auth_opts {
 
 struct auth;
 
-/* Picks the auth kind from the options set and the kinds the plugin
- * supports (SS_AUTH_* bits): refresh_token → OAuth2, key_file → JWT,
- * username → basic, token → bearer or API key. The caller owns *out. */
+/* Picks the auth kind: the `auth` option if set, else from the options
+ * set and the kinds the plugin supports (SS_AUTH_* bits): refresh_token →
+ * OAuth2, key_file → JWT, username → basic, token → bearer or API key.
+ * A kind the plugin does not support, or whose credentials are missing,
+ * is an error. The caller owns *out. */
 int auth_new(const struct auth_opts *o, unsigned kinds, struct auth **out, struct ss_err *err);
 void auth_free(struct auth *a);
 enum auth_kind auth_kind(const struct auth *a);

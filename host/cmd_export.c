@@ -10,10 +10,18 @@
 static const char help[] =
     "Usage: salesync [-c FILE] export KIND [--format csv|jsonl] [--source INSTANCE]\n"
     "                                [--include-deleted] [--bom] [-o FILE]\n"
+    "       salesync [-c FILE] export people|reps --unified [--format csv|jsonl] [--bom]\n"
+    "                                [-o FILE]\n"
     "\n"
     "Write the unified store's reps, leads, deals or metrics, with the model's\n"
     "field names as columns (CSV) or keys (JSON Lines).\n"
     "\n"
+    "people (or leads --unified) writes one row per person: leads of every\n"
+    "instance joined by email, with the golden record (per field, the most\n"
+    "recently updated non-empty value; instances in [salesync] precedence = win\n"
+    "first). reps --unified does the same for reps.\n"
+    "\n"
+    "  --unified           people and reps joined across instances by email\n"
     "  --format FMT        csv (default; RFC 4180, CRLF, cells that would run as\n"
     "                      spreadsheet formulas are prefixed with ') or jsonl\n"
     "  --source INSTANCE   only records of that instance\n"
@@ -27,10 +35,10 @@ int cmd_export(struct app *a, int argc, char **argv)
 	    {"format", required_argument, NULL, 'f'}, {"source", required_argument, NULL, 's'},
 	    {"include-deleted", no_argument, NULL, 'd'}, {"bom", no_argument, NULL, 'b'},
 	    {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
+	    {"unified", no_argument, NULL, 'U'}, {NULL, 0, NULL, 0}};
 	struct exp_options o = {EXP_CSV, 0};
 	const char *source = NULL, *output = NULL;
-	int include_deleted = 0, c, rc;
+	int include_deleted = 0, unified = 0, people = 0, c, rc;
 	enum store_kind kind;
 	struct store *st;
 	struct ss_err e;
@@ -51,15 +59,26 @@ int cmd_export(struct app *a, int argc, char **argv)
 		case 'd': include_deleted = 1; break;
 		case 'b': o.bom = 1; break;
 		case 'o': output = optarg; break;
+		case 'U': unified = 1; break;
 		case 'h': fputs(help, stdout); return EXIT_OK;
 		default: return app_usage_error("export", "unknown option");
 		}
 	}
 	if (argc - optind != 1)
 		return app_usage_error("export", "needs one KIND: reps, leads, deals or metrics");
-	if (store_kind_parse(argv[optind], &kind) != 0)
-		return app_usage_error("export", "unknown KIND '%s': use reps, leads, deals or metrics",
-		    argv[optind]);
+	people = strcmp(argv[optind], "people") == 0;
+	if (people) {
+		kind = STORE_LEADS;
+		unified = 1;
+	} else if (store_kind_parse(argv[optind], &kind) != 0) {
+		return app_usage_error("export", "unknown KIND '%s': use reps, leads, deals, metrics "
+		    "or people", argv[optind]);
+	}
+	if (unified && kind != STORE_LEADS && kind != STORE_REPS)
+		return app_usage_error("export", "--unified applies to people (leads) and reps only");
+	if (unified && (source || include_deleted))
+		return app_usage_error("export", "--source and --include-deleted do not apply to "
+		    "unified %s", kind == STORE_REPS ? "reps" : "people");
 	if ((rc = app_load(a)) != EXIT_OK)
 		return rc;
 	if (source && !cfg_instance(a->cfg, source))
@@ -73,7 +92,15 @@ int cmd_export(struct app *a, int argc, char **argv)
 		store_close(st);
 		return EXIT_FAILED;
 	}
-	rc = exp_write(st, kind, source, include_deleted, &o, out, &e);
+	if (unified) {
+		rc = store_set_precedence(st, (const char *const *)a->cfg->precedence,
+		    a->cfg->nprecedence, &e);
+		if (rc == 0)
+			rc = exp_write_unified(st, kind == STORE_REPS ? STORE_REPS_UNIFIED : STORE_PEOPLE,
+			    &o, out, &e);
+	} else {
+		rc = exp_write(st, kind, source, include_deleted, &o, out, &e);
+	}
 	if (fflush(out) != 0 && rc == 0)
 		rc = err_set(&e, SS_EIO, "write error on output");
 	if (out != stdout)

@@ -962,6 +962,9 @@ char *cfg_find(struct ss_err *err)
 /* The host's own options of every plugin that uses HTTP (auth set). */
 const struct ss_option cfg_http_options[] = {
     {"base_url", SS_OPT_STRING, 0, NULL, NULL, "API root (default: the real service)"},
+    {"auth", SS_OPT_ENUM, 0, "auto", "auto|none|bearer|api_key|basic|oauth2|jwt",
+        "how to authenticate; auto: refresh_token → oauth2, key_file → jwt, username → "
+        "basic, token → bearer (or api_key if the plugin takes no bearer)"},
     {"token", SS_OPT_STRING, SS_OPT_SECRET, NULL, NULL, "bearer or API token"},
     {"username", SS_OPT_STRING, 0, NULL, NULL, "HTTP basic user"},
     {"password", SS_OPT_STRING, SS_OPT_SECRET, NULL, NULL, "HTTP basic password"},

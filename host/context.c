@@ -563,6 +563,7 @@ static int make_client(ss_ctx *ctx, struct ss_err *err)
 
 	if (decl) {
 		ao.instance = in->name;
+		ao.mode = cfg_get(in, "auth");
 		ao.token = cfg_get(in, "token");
 		ao.username = cfg_get(in, "username");
 		ao.password = cfg_get(in, "password");

@@ -103,3 +103,17 @@ int exp_write(struct store *st, enum store_kind kind, const char *source, int in
 		return err_set(err, SS_EIO, "write error on output");
 	return rc;
 }
+
+int exp_write_unified(struct store *st, enum store_unified which, const struct exp_options *o,
+    FILE *out, struct ss_err *err)
+{
+	struct writer w = {o, out, 0};
+	int rc;
+
+	if (o->format == EXP_CSV && o->bom)
+		fputs("\xEF\xBB\xBF", out);
+	rc = store_export_unified(st, which, o->format == EXP_CSV ? csv_row : jsonl_row, &w, err);
+	if (rc == SS_EIO)
+		return err_set(err, SS_EIO, "write error on output");
+	return rc;
+}

@@ -20,6 +20,10 @@ struct exp_options {
 int exp_write(struct store *st, enum store_kind kind, const char *source, int include_deleted,
     const struct exp_options *o, FILE *out, struct ss_err *err);
 
+/* Writes every row of a unified view (people, reps_unified) to out. */
+int exp_write_unified(struct store *st, enum store_unified which, const struct exp_options *o,
+    FILE *out, struct ss_err *err);
+
 /* Writes one CSV field: quoted when needed, text starting with = + - @
  * TAB or CR prefixed with ' so spreadsheets do not run it as a formula. */
 void exp_csv_field(FILE *out, const char *value, enum store_type type);

@@ -17,7 +17,9 @@ static const char usage[] =
     "  check [INSTANCE...]          validate the configuration and credentials\n"
     "  plugins [NAME]               list plugins, or one plugin's options\n"
     "  status [INSTANCE...]         last run, result, counts and cursor age\n"
-    "  export KIND [...]            write reps, leads, deals or metrics as CSV/JSONL\n"
+    "  export KIND [...]            write reps, leads, deals, metrics or people as\n"
+    "                               CSV/JSONL\n"
+    "  report [...]                 the sales-ops report: text, JSON or HTML\n"
     "\n"
     "Options:\n"
     "  -c, --config FILE  configuration (default: ./salesync.ini, then\n"
@@ -33,7 +35,7 @@ static const struct {
 	int (*fn)(struct app *, int, char **);
 } commands[] = {
     {"sync", cmd_sync}, {"check", cmd_check}, {"plugins", cmd_plugins},
-    {"status", cmd_status}, {"export", cmd_export},
+    {"status", cmd_status}, {"export", cmd_export}, {"report", cmd_report},
 };
 
 int main(int argc, char **argv)

@@ -33,7 +33,6 @@ static int64_t http_date(const char *s)
 {
 	char wd[16], mon[4];
 	int d, y, h, mi, sec, m;
-	char iso[32];
 
 	if (sscanf(s, "%15[A-Za-z], %d %3s %d %d:%d:%d GMT", wd, &d, mon, &y, &h, &mi, &sec) == 7 ||
 	    sscanf(s, "%15[A-Za-z], %d-%3s-%d %d:%d:%d GMT", wd, &d, mon, &y, &h, &mi, &sec) == 7) {
@@ -42,10 +41,10 @@ static int64_t http_date(const char *s)
 	} else if (sscanf(s, "%15[A-Za-z] %3s %d %d:%d:%d %d", wd, mon, &d, &h, &mi, &sec, &y) != 7) {
 		return -1;
 	}
-	if (!(m = month_index(mon)) || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+	if (!(m = month_index(mon)) || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+	    sec < 0 || sec > 60 || y < 1970 || y > 9999)
 		return -1;
-	snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, h, mi, sec);
-	return util_iso_to_epoch(iso);
+	return util_epoch(y, m, d, h, mi, sec);
 }
 
 double rty_retry_after(const char *value, int64_t now)

@@ -169,13 +169,18 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
+int64_t util_epoch(int y, int mo, int d, int h, int mi, int s)
+{
+	return days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s;
+}
+
 int64_t util_iso_to_epoch(const char *iso)
 {
 	int y, mo, d, h, mi, s;
 
 	if (!iso || sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &s) != 6)
 		return -1;
-	return days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s;
+	return util_epoch(y, mo, d, h, mi, s);
 }
 
 int util_strcaseeq(const char *a, const char *b)

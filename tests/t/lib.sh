@@ -1,6 +1,7 @@
 # Shared helpers for the end-to-end tests: each test sources this file,
 # gets a private temp dir ($T) removed on exit, and runs the real binary.
 set -eu
+[ -z "${KEEP:-}" ] || set -x
 LC_ALL=C
 export LC_ALL
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -63,3 +64,4 @@ lacks() {
 sql() {
 	sqlite3 "$T/store.db" "$1"
 }
+

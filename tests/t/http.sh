@@ -1,10 +1,15 @@
 # Helpers for the HTTP tests (source after lib.sh and tests/fakes/fake.sh).
 
-http_conf() { # conf PLUGIN KEY=VALUE... : one instance "crm" against the fake
+# http_conf PLUGIN "KEY = VALUE"...: c.ini with one instance "crm" of
+# PLUGIN against the fake; base_url and max_attempts = 2 unless given.
+http_conf() {
+	_plugin=$1
+	shift
 	{
-		printf '[salesync]\nstore = store.db\nplugin_dir = plugins\n[crm]\nplugin = %s\nbase_url = %s\nmax_attempts = 2\n' "$1" "$FAKE_URL"
-		shift
+		printf '[salesync]\nstore = store.db\nplugin_dir = plugins\n[crm]\nplugin = %s\n' "$_plugin"
 		for kv in "$@"; do echo "$kv"; done
+		case " $* " in *"base_url ="*) ;; *) echo "base_url = $FAKE_URL" ;; esac
+		case " $* " in *"max_attempts ="*) ;; *) echo "max_attempts = 2" ;; esac
 	} > c.ini
 }
 
@@ -18,4 +23,3 @@ no_secrets() {
 		if sqlite3 store.db .dump | grep -qF -- "$s"; then fail "secret '$s' in the store"; fi
 	done
 }
-

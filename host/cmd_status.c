@@ -52,6 +52,10 @@ static void show(struct store *st, const struct cfg_instance *in)
 			    store_kind_names[k], (long long)c->inserted, (long long)c->updated,
 			    (long long)c->unchanged, (long long)c->deleted);
 	}
+	if (r.requests)
+		printf("%-20s   http: %lld requests, %lld KiB, %lld retries, %lld throttled (429), "
+		    "%.1f s waiting\n", "", (long long)r.requests, (long long)(r.bytes / 1024),
+		    (long long)r.retries, (long long)r.throttled, (double)r.wait_ms / 1000);
 	if (r.skipped)
 		printf("%-20s   skipped %lld input rows (see the run's log)\n", "", (long long)r.skipped);
 	printf("%-20s   cursor: %s%s%s\n", "", *cursor ? cursor : "none", *cursor ? ", " : "",

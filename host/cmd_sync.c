@@ -49,6 +49,10 @@ static void print_counts(const struct store_run *r)
 		printf("nothing changed");
 	if (r->skipped)
 		printf("; %lld skipped", (long long)r->skipped);
+	if (r->requests)
+		printf("; %lld requests", (long long)r->requests);
+	if (r->retries)
+		printf(", %lld retries", (long long)r->retries);
 }
 
 static void print_summary(struct app *a, struct cfg_instance **inst, size_t n,

@@ -615,6 +615,10 @@ static int api_http_request(ss_ctx *ctx, const struct ss_http_request *req,
 		return api_fail(ctx, rc, "http: %s", e.msg);
 	rc = http_send(ctx->http, req, resp, &ctx->hstats, &e);
 	ctx->run.requests = ctx->hstats.requests;
+	ctx->run.bytes = ctx->hstats.bytes;
+	ctx->run.retries = ctx->hstats.retries;
+	ctx->run.throttled = ctx->hstats.throttled;
+	ctx->run.wait_ms = ctx->hstats.wait_ms;
 	if (rc != 0)
 		return api_fail(ctx, rc, "%s", e.msg);
 	return 0;

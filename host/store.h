@@ -96,7 +96,11 @@ struct store_run {
 	char status[12];
 	struct store_counts counts[STORE_NKINDS];
 	int64_t skipped;
-	int64_t requests;
+	int64_t requests;        /* HTTP requests sent (with retries, token requests) */
+	int64_t bytes;           /* HTTP response body bytes */
+	int64_t retries;         /* HTTP retries */
+	int64_t throttled;       /* HTTP 429 answers */
+	int64_t wait_ms;         /* time spent waiting on rate limits and backoff */
 	char error[1024];        /* "" if none */
 };
 

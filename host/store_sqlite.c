@@ -208,6 +208,12 @@ static const char *const migrations[] = {
 	" FROM (SELECT email, count(DISTINCT source) AS n_instances, count(*) AS n_records,"
 	"  min(created_at) AS created_at, max(updated_at) AS updated_at"
 	"  FROM reps_unified_records GROUP BY email) g;",
+
+	/* 3: HTTP counters of a run (struct store_run). */
+	"ALTER TABLE runs ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN throttled INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN wait_ms INTEGER NOT NULL DEFAULT 0;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -292,7 +298,8 @@ static const char *const stmt_sql[S_NSTMT] = {
 	" reps_deleted = ?5, leads_inserted = ?6, leads_updated = ?7, leads_unchanged = ?8,"
 	" leads_deleted = ?9, deals_inserted = ?10, deals_updated = ?11, deals_unchanged = ?12,"
 	" deals_deleted = ?13, metrics_inserted = ?14, metrics_updated = ?15,"
-	" metrics_unchanged = ?16, metrics_deleted = ?17, skipped = ?18, requests = ?19"
+	" metrics_unchanged = ?16, metrics_deleted = ?17, skipped = ?18, requests = ?19,"
+	" bytes = ?20, retries = ?21, throttled = ?22, wait_ms = ?23"
 	" WHERE id = ?1",
 };
 
@@ -1041,7 +1048,7 @@ int store_cursor_oldest(struct store *st, const char *source, char buf[21],
 	" leads_inserted, leads_updated, leads_unchanged, leads_deleted," \
 	" deals_inserted, deals_updated, deals_unchanged, deals_deleted," \
 	" metrics_inserted, metrics_updated, metrics_unchanged, metrics_deleted," \
-	" skipped, requests, error"
+	" skipped, requests, error, bytes, retries, throttled, wait_ms"
 
 static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
 {
@@ -1070,7 +1077,11 @@ static void read_run(sqlite3_stmt *s, struct store_run *r)
 	}
 	r->skipped = sqlite3_column_int64(s, col++);
 	r->requests = sqlite3_column_int64(s, col++);
-	copy_col(r->error, sizeof r->error, s, col);
+	copy_col(r->error, sizeof r->error, s, col++);
+	r->bytes = sqlite3_column_int64(s, col++);
+	r->retries = sqlite3_column_int64(s, col++);
+	r->throttled = sqlite3_column_int64(s, col++);
+	r->wait_ms = sqlite3_column_int64(s, col);
 }
 
 int store_run_start(struct store *st, const char *instance, const char *plugin,
@@ -1115,7 +1126,11 @@ int store_run_progress(struct store *st, const struct store_run *r, struct ss_er
 		sqlite3_bind_int64(s, col++, r->counts[k].deleted);
 	}
 	sqlite3_bind_int64(s, col++, r->skipped);
-	sqlite3_bind_int64(s, col, r->requests);
+	sqlite3_bind_int64(s, col++, r->requests);
+	sqlite3_bind_int64(s, col++, r->bytes);
+	sqlite3_bind_int64(s, col++, r->retries);
+	sqlite3_bind_int64(s, col++, r->throttled);
+	sqlite3_bind_int64(s, col, r->wait_ms);
 	rc = stmt_run(s);
 	if (rc != SQLITE_DONE) {
 		if (is_busy(rc))

@@ -32,6 +32,23 @@ static void default_error(ss_ctx *ctx, const char *what, int rc)
 		ctx_set_error(ctx, "%s returned %s (%d)", what, wrk_code_name(rc), rc);
 }
 
+/* A failed run keeps the record counts of its last checkpoint, but every
+ * request it made was made: those counters are always written. */
+static void record_requests(struct store *st, const struct store_run *now)
+{
+	struct store_run r;
+	struct ss_err e;
+
+	if (store_run_get(st, now->id, &r, &e) != 0)
+		return;
+	r.requests = now->requests;
+	r.bytes = now->bytes;
+	r.retries = now->retries;
+	r.throttled = now->throttled;
+	r.wait_ms = now->wait_ms;
+	store_run_progress(st, &r, &e);
+}
+
 static int call_plugin(const struct wrk_job *job, ss_ctx *ctx)
 {
 	const struct ss_plugin *pl = job->plugin;
@@ -96,6 +113,8 @@ const char *wrk_run(const struct wrk_job *job, struct ss_err *err)
 		 * (a rolled back batch's counts are not in the store). */
 		if (rc == 0 || rc == SS_EQUOTA)
 			store_run_progress(st, ctx_run(ctx), &e);
+		else
+			record_requests(st, ctx_run(ctx));
 		if (store_run_finish(st, job->run_id, status, *ctx_error(ctx) ? ctx_error(ctx) : NULL,
 		        &e) != 0)
 			log_msg(SS_LOG_ERROR, job->inst->name, "cannot record the run: %s", e.msg);

@@ -90,3 +90,26 @@ http_conf httpfix "token = tok-F4ult" "base_url = http://no-such-host.invalid"
 expect_rc 1 "$SALESYNC" -c c.ini sync
 contains out "check the host name in base_url"
 no_secrets tok-F4ult
+
+# The run records what the HTTP layer did; status shows it.
+rm -f store.db*
+http_conf httpfix "token = tok-F4ult" "max_attempts = 3"
+fake_ctl control '{"status_sequence": [{"status": 429, "retry_after": "1"}, 503]}' >/dev/null
+expect_rc 0 "$SALESYNC" -c c.ini sync
+contains out "2 retries"
+[ "$(sql 'select retries || " " || throttled || " " || (requests >= 6) || " " || (bytes > 1000) || " " || (wait_ms >= 1000) from runs')" = "2 1 1 1 1" ] || fail "http counters: $(sql 'select requests, bytes, retries, throttled, wait_ms from runs')"
+expect_rc 0 "$SALESYNC" -c c.ini status
+contains out "retries, 1 throttled (429)"
+
+# rate_limit = 2/1s spaces the requests out; the tool's own remaining/reset
+# headers are obeyed too, so its limit is never hit with a 429.
+rm -f store.db*
+http_conf httpfix "token = tok-F4ult" "rate_limit = 2/1s" "page_size = 5"
+expect_rc 0 "$SALESYNC" -c c.ini sync
+[ "$(sql 'select wait_ms >= 1000 from runs')" = 1 ] || fail "rate_limit did not wait: $(sql 'select requests, wait_ms from runs')"
+rm -f store.db*
+fake_ctl control '{"rate_limit": {"limit": 3, "window_s": 1}}' >/dev/null
+http_conf httpfix "token = tok-F4ult" "page_size = 5"
+expect_rc 0 "$SALESYNC" -c c.ini sync
+[ "$(sql 'select throttled from runs')" = 0 ] || fail "X-RateLimit-Remaining not obeyed: $(sql 'select requests, throttled, wait_ms from runs')"
+fake_ctl control '{"rate_limit": null}' >/dev/null

@@ -51,6 +51,7 @@ int cmd_check(struct app *a, int argc, char **argv);
 int cmd_plugins(struct app *a, int argc, char **argv);
 int cmd_status(struct app *a, int argc, char **argv);
 int cmd_export(struct app *a, int argc, char **argv);
+int cmd_plugintest(struct app *a, int argc, char **argv);
 int cmd_report(struct app *a, int argc, char **argv);
 
 /* Prints "salesync: msg" and returns EXIT_USAGE, for bad command lines. */

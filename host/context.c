@@ -4,9 +4,11 @@
 #include "context.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "http.h"
 #include "log.h"
@@ -28,6 +30,8 @@ struct ss_ctx {
 	int tracking;              /* full sync: store notes every key */
 	struct http_client *http;  /* made on the first request */
 	char *http_state_dir;      /* auth borrows it: freed after http */
+	char **keys;               /* probe: emitted keys (open addressing) */
+	size_t nkeys, capkeys;
 	struct http_stats hstats;
 	char error[1024];
 };
@@ -75,6 +79,9 @@ void ctx_free(ss_ctx *ctx)
 	free(ctx->borrowed);
 	http_free(ctx->http);
 	free(ctx->http_state_dir);
+	for (size_t i = 0; i < ctx->capkeys; i++)
+		free(ctx->keys[i]);
+	free(ctx->keys);
 	free(ctx);
 }
 
@@ -280,7 +287,69 @@ static int commit_batch(ss_ctx *ctx)
 
 static int api_checkpoint(ss_ctx *ctx)
 {
-	return commit_batch(ctx);
+	struct ctx_probe *pr = ctx->p.probe;
+	int rc = commit_batch(ctx);
+
+	if (rc != 0 || !pr)
+		return rc;
+	pr->checkpoints++;
+	if (pr->crash_after_checkpoint > 0 && pr->checkpoints == pr->crash_after_checkpoint) {
+		log_msg(SS_LOG_INFO, ctx->prefix, "plugin test: ending the worker after checkpoint %lld",
+		    (long long)pr->checkpoints);
+		_exit(99);
+	}
+	return 0;
+}
+
+/* ---- probe: duplicate emits ------------------------------------------- */
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Notes key; returns 1 if it was already noted in this run. */
+static int note_key(ss_ctx *ctx, const char *key)
+{
+	size_t i;
+
+	if (ctx->nkeys * 2 >= ctx->capkeys) {
+		char **old = ctx->keys;
+		size_t oldcap = ctx->capkeys;
+		ctx->capkeys = oldcap ? oldcap * 2 : 1024;
+		ctx->keys = xcalloc(ctx->capkeys, sizeof *ctx->keys);
+		for (size_t j = 0; j < oldcap; j++) {
+			if (!old[j])
+				continue;
+			for (i = hash_str(old[j]) % ctx->capkeys; ctx->keys[i]; i = (i + 1) % ctx->capkeys)
+				;
+			ctx->keys[i] = old[j];
+		}
+		free(old);
+	}
+	for (i = hash_str(key) % ctx->capkeys; ctx->keys[i]; i = (i + 1) % ctx->capkeys) {
+		if (strcmp(ctx->keys[i], key) == 0)
+			return 1;
+	}
+	ctx->keys[i] = xstrdup(key);
+	ctx->nkeys++;
+	return 0;
+}
+
+static void probe_emit(ss_ctx *ctx, const char *kind, const char *id)
+{
+	struct ctx_probe *pr = ctx->p.probe;
+	char key[512];
+
+	if (!pr || !pr->find_duplicates)
+		return;
+	snprintf(key, sizeof key, "%s %s", kind, id);
+	if (note_key(ctx, key) && pr->duplicates++ == 0)
+		snprintf(pr->first_duplicate, sizeof pr->first_duplicate, "%.150s", key);
 }
 
 void ctx_abort(ss_ctx *ctx)
@@ -395,6 +464,7 @@ static int api_emit_rep(ss_ctx *ctx, const struct ss_rep *in)
 		return SS_EINVAL;
 	if ((rc = ensure_tx(ctx)) != 0)
 		return rc;
+	probe_emit(ctx, "rep", r.id);
 	email = norm_email(r.email);
 	r.email = email;
 	rc = store_upsert_rep(ctx->p.st, ctx->p.inst->name, &r, &ctx->run.counts[STORE_REPS], &e);
@@ -435,6 +505,7 @@ static int api_emit_lead(ss_ctx *ctx, const struct ss_lead *in)
 		free(extra);
 		return rc;
 	}
+	probe_emit(ctx, "lead", l.id);
 	email = norm_email(l.email);
 	l.email = email;
 	rc = store_upsert_lead(ctx->p.st, ctx->p.inst->name, &l, &ctx->run.counts[STORE_LEADS], &e);
@@ -487,6 +558,7 @@ static int api_emit_deal(ss_ctx *ctx, const struct ss_deal *in)
 		free(extra);
 		return rc;
 	}
+	probe_emit(ctx, "deal", d.id);
 	rc = store_upsert_deal(ctx->p.st, ctx->p.inst->name, &d,
 	    d.amount && *d.amount ? &minor : NULL, &ctx->run.counts[STORE_DEALS], &e);
 	free(extra);
@@ -526,6 +598,12 @@ static int api_emit_metric(ss_ctx *ctx, const struct ss_metric *in)
 	email = norm_email(m.rep_email);
 	m.dims = dims;
 	m.rep_email = email;
+	if (ctx->p.probe && ctx->p.probe->find_duplicates) {
+		char *key = xasprintf("%s|%s|%s|%s|%s", m.name, m.period_start, m.period_end, dims,
+		    email ? email : "");
+		probe_emit(ctx, "metric", key);
+		free(key);
+	}
 	rc = store_upsert_metric(ctx->p.st, ctx->p.inst->name, &m, is_int, ival, dval,
 	    &ctx->run.counts[STORE_METRICS], &e);
 	free(dims);

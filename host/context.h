@@ -16,6 +16,16 @@
 typedef void (*ctx_progress_fn)(void *ud, const char *instance, const char *stream,
     int64_t done, int64_t total);
 
+/* Contract checks of the plugin test kit; NULL in normal runs. */
+struct ctx_probe {
+	int crash_after_checkpoint; /* > 0: the worker process ends right after
+	                               that checkpoint has committed, as a crash would */
+	int find_duplicates;        /* note every emitted key; count repeats */
+	int64_t checkpoints;        /* out: checkpoints that committed */
+	int64_t duplicates;         /* out: records emitted again in the same run */
+	char first_duplicate[160];  /* out: "lead A00011" */
+};
+
 struct ctx_params {
 	const struct cfg *cfg;
 	const struct cfg_instance *inst;
@@ -25,6 +35,7 @@ struct ctx_params {
 	int full;               /* --full */
 	ctx_progress_fn on_progress; /* may be NULL */
 	void *ud;
+	struct ctx_probe *probe;  /* may be NULL; written during the run */
 };
 
 /* The service table handed to plugins; lives as long as the process. */

@@ -36,6 +36,7 @@ static const struct {
 } commands[] = {
     {"sync", cmd_sync}, {"check", cmd_check}, {"plugins", cmd_plugins},
     {"status", cmd_status}, {"export", cmd_export}, {"report", cmd_report},
+    {"plugin-test", cmd_plugintest},
 };
 
 int main(int argc, char **argv)

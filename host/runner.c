@@ -110,11 +110,17 @@ static void child_cancel(int sig)
 static void child_main(const struct run_request *req, struct job *j, int fd)
 {
 	struct child_report rep = {fd, 0};
+	struct ctx_probe probe = {0};
 	struct wrk_job wj = {req->cfg, j->inst, j->plugin, req->mode, j->res->run_id,
-	    child_progress, &rep};
+	    child_progress, &rep, NULL};
 	struct sigaction sa;
 	struct ss_err err = {{0}};
 	const char *status;
+
+	if (req->probe) {
+		probe = *req->probe;
+		wj.probe = &probe;
+	}
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = child_cancel;
@@ -127,6 +133,9 @@ static void child_main(const struct run_request *req, struct job *j, int fd)
 		if (*p == '\n')
 			*p = ' ';
 	}
+	if (wj.probe)
+		dprintf(fd, "C %lld %lld %s\n", (long long)probe.checkpoints,
+		    (long long)probe.duplicates, probe.first_duplicate);
 	dprintf(fd, "S %s\nE %s\n", status, err.msg);
 	_exit(strcmp(status, "ok") == 0 ? 0 : 1);
 }
@@ -147,6 +156,12 @@ static void handle_line(struct job *j, const char *line)
 		j->finished = 1;
 	} else if (line[0] == 'E' && line[1] == ' ') {
 		snprintf(j->res->error, sizeof j->res->error, "%s", line + 2);
+	} else if (line[0] == 'C' && sscanf(line, "C %lld %lld", &done, &total) == 2) {
+		const char *dup = strchr(strchr(line + 2, ' ') + 1, ' ');
+		j->res->probe.checkpoints = done;
+		j->res->probe.duplicates = total;
+		snprintf(j->res->probe.first_duplicate, sizeof j->res->probe.first_duplicate, "%s",
+		    dup ? dup + 1 : "");
 	}
 }
 
@@ -329,7 +344,7 @@ static void progress_inline(void *ud, const char *instance, const char *stream, 
 static void run_inline(const struct run_request *req, struct job *j, struct store *st)
 {
 	struct ss_err e = {{0}};
-	struct wrk_job wj = {req->cfg, j->inst, j->plugin, req->mode, 0, progress_inline, j};
+	struct wrk_job wj = {req->cfg, j->inst, j->plugin, req->mode, 0, progress_inline, j, NULL};
 	const char *status;
 
 	j->started = now_s();

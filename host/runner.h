@@ -16,6 +16,7 @@ struct run_result {
 	int64_t run_id;      /* 0 for checks */
 	char error[2048];    /* "" if none */
 	double seconds;
+	struct ctx_probe probe; /* outs of the plugin test kit's checks */
 };
 
 struct run_request {
@@ -26,6 +27,7 @@ struct run_request {
 	enum wrk_mode mode;
 	int no_fork;
 	int quiet;                      /* no progress output */
+	const struct ctx_probe *probe;  /* the plugin test kit's checks, or NULL */
 };
 
 /*

@@ -104,6 +104,7 @@ const char *wrk_run(const struct wrk_job *job, struct ss_err *err)
 	p.full = job->mode == WRK_FULL;
 	p.on_progress = job->on_progress;
 	p.ud = job->ud;
+	p.probe = job->probe;
 	ctx = ctx_new(&p);
 	rc = call_plugin(job, ctx);
 	status = status_of(rc);

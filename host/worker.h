@@ -19,6 +19,7 @@ struct wrk_job {
 	int64_t run_id;            /* row made by the runner; 0 for checks */
 	ctx_progress_fn on_progress;
 	void *ud;
+	struct ctx_probe *probe;   /* the plugin test kit's checks, or NULL */
 };
 
 /*

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages salesync needs to build and test, when it
 # can (root, or sudo without a password); otherwise prints the exact
-# command to run and fails. Used by `make demo` and by .ci/run.
-PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev libjansson-dev libinih-dev libsqlite3-dev libcmocka-dev sqlite3 python3"
+# command to run and fails. Used by `make demo` and by .ci/run. chromium is
+# for the test that renders the HTML report (tests/t/t0710-report-html.sh).
+PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev libjansson-dev libinih-dev libsqlite3-dev libcmocka-dev sqlite3 python3 chromium"
 
 missing=""
 for p in $PKGS; do

@@ -672,7 +672,7 @@ static const struct ss_option fake_options[] = {
 
 static const struct ss_plugin fake_plugin = {
 	SS_PLUGIN_HEAD, "fake", "1.0", "a fake plugin for tests",
-	NULL, fake_options, NULL, NULL, NULL, NULL, NULL, NULL,
+	NULL, fake_options, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 };
 
 static size_t count_key(const struct cfg_instance *in, const char *key)
@@ -782,7 +782,7 @@ static void test_validate_required_empty_and_no_options(void **state)
 	struct ss_err err = {""};
 	static const struct ss_plugin bare = {
 		SS_PLUGIN_HEAD, "bare", "1.0", "no options",
-		NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+		NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 	};
 
 	(void)state;

@@ -210,7 +210,7 @@ static void test_open_creates_schema(void **state)
 	sqlite3 *db;
 	char *cols;
 
-	assert_int_equal(store_schema_version(), 2);
+	assert_int_equal(store_schema_version(), 3);
 	assert_int_equal(store_open(f->path, &f->st, &f->err), 0);
 	assert_non_null(f->st);
 	assert_false(store_in_tx(f->st));
@@ -250,7 +250,7 @@ static void test_open_creates_schema(void **state)
 	    "leads_inserted,leads_updated,leads_unchanged,leads_deleted,"
 	    "deals_inserted,deals_updated,deals_unchanged,deals_deleted,"
 	    "metrics_inserted,metrics_updated,metrics_unchanged,metrics_deleted,"
-	    "skipped,requests,error");
+	    "skipped,requests,error,bytes,retries,throttled,wait_ms");
 	free(cols);
 	/* The indexes reports rely on. */
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"

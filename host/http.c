@@ -71,6 +71,9 @@ void http_set_clock(struct http_client *c, double (*now)(void), void (*sleep_s)(
 	c->now = now ? now : real_now;
 	c->sleep_s = sleep_s ? sleep_s : real_sleep;
 	c->rnd = rnd ? rnd : real_rnd;
+	/* The bucket's clock moves with the client's. */
+	c->bucket.last = c->now();
+	c->bucket.blocked_until = 0;
 }
 
 int http_new(const struct http_opts *o, struct auth *auth, struct http_client **out,
@@ -621,8 +624,18 @@ static int send_loop(struct http_client *c, const struct ss_http_request *req, s
 			if (delay < 0)
 				delay = rty_backoff(attempt, c->o.backoff_base, c->o.backoff_cap, c->rnd());
 		}
-		if (waited + delay > c->o.max_retry_wait)
-			delay = c->o.max_retry_wait - waited > 0 ? c->o.max_retry_wait - waited : 0;
+		if (waited + delay > c->o.max_retry_wait) {
+			/* The wait budget is spent: retrying without waiting
+			 * would only hammer a failing tool. */
+			if (waited >= c->o.max_retry_wait) {
+				rc = err_set(err, SS_ERETRY, "%s %s: still failing after %d attempt%s and "
+				    "%.0f s of waiting (max_retry_wait); try again later", method, shown,
+				    attempt, attempt == 1 ? "" : "s", waited);
+				free(shown);
+				break;
+			}
+			delay = c->o.max_retry_wait - waited;
+		}
 		log_msg(SS_LOG_WARN, c->prefix, "%s %s -> %s; retry %d of %d in %.1f s", method, shown,
 		    at.cc != CURLE_OK ? curl_easy_strerror(at.cc) : "HTTP error", attempt,
 		    c->o.max_attempts - 1, delay);

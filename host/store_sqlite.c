@@ -1345,13 +1345,15 @@ static int starts_read_only(const char *sql)
 	while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r')
 		sql++;
 	for (int i = 0; kw[i]; i++) {
-		size_t n = strlen(kw[i]);
-		char next = sql[n];
-		int eq = 1;
-		for (size_t j = 0; j < n && eq; j++)
-			eq = (sql[j] & ~0x20) == kw[i][j];
-		if (eq && (next == ' ' || next == '\t' || next == '\n' || next == '\r' ||
-		        next == '(' || next == '\0'))
+		size_t n = strlen(kw[i]), j = 0;
+		char next;
+		while (j < n && sql[j] && (sql[j] & ~0x20) == kw[i][j])
+			j++;
+		if (j < n)
+			continue;
+		next = sql[n];
+		if (next == ' ' || next == '\t' || next == '\n' || next == '\r' || next == '(' ||
+		    next == '\0')
 			return 1;
 	}
 	return 0;

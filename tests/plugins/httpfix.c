@@ -144,6 +144,16 @@ static int emit_page(ss_ctx *ctx, const struct ss_api *api, struct state *s, jso
 	return 0;
 }
 
+/* acme says "daily quota spent" with a 403 whose error is daily_quota: a
+ * status the host cannot interpret by itself. */
+static enum ss_http_verdict classify(void *ud, const struct ss_http_response *r)
+{
+	(void)ud;
+	if (r->status == 403 && strstr(r->body, "\"daily_quota\""))
+		return SS_HTTP_QUOTA;
+	return SS_HTTP_DEFAULT;
+}
+
 static int h_sync(ss_ctx *ctx, const struct ss_api *api, void *state)
 {
 	struct state *s = state;
@@ -170,6 +180,7 @@ static int h_sync(ss_ctx *ctx, const struct ss_api *api, void *state)
 			q[n].name = "limit", q[n++].value = s->limit;
 		req.url = "/api/v1/leads";
 		req.query = q;
+		req.classify = classify;
 		if ((rc = api->http->request(ctx, &req, &r)) != 0)
 			break;
 		if (!(j = parse(ctx, api, r, &rc)))

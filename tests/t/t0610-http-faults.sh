@@ -113,3 +113,14 @@ http_conf httpfix "token = tok-F4ult" "page_size = 5"
 expect_rc 0 "$SALESYNC" -c c.ini sync
 [ "$(sql 'select throttled from runs')" = 0 ] || fail "X-RateLimit-Remaining not obeyed: $(sql 'select requests, throttled, wait_ms from runs')"
 fake_ctl control '{"rate_limit": null}' >/dev/null
+
+# The plugin recognises its tool's "daily quota spent" (a 403 here, which
+# the host alone would hand back as an error): the run ends partial at once.
+rm -f store.db*
+http_conf httpfix "token = tok-F4ult"
+fake_ctl control '{"body_override": {"count": 1, "status": 403, "content_type": "application/json", "body": "{\"error\": \"daily_quota\"}"}}' >/dev/null
+expect_rc 1 "$SALESYNC" -c c.ini sync
+contains out "partial"
+contains out "HTTP 403: the tool's quota is spent"
+[ "$(sql 'select status from runs')" = partial ] || fail "quota: run partial"
+expect_rc 0 "$SALESYNC" -c c.ini sync

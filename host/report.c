@@ -6,7 +6,9 @@
  * medians, integer money arithmetic, proration).
  *
  * Every query gets the same parameters:
- *   ?1 since   ?2 until (= as of)   ?3 rep email or NULL
+ *   ?1 since   ?2 until   ?3 rep email or NULL   ?7 as of
+ * "As of" is the end of the period, or now if that is earlier: snapshots
+ * cannot see the future.
  *   ?4 follow-up cutoff (as of - follow_up_hours)
  *   ?5 stall cutoff (as of - stall_days)
  *   ?6 new-rep cutoff (as of - REPORT_NEW_REP_DAYS days)
@@ -41,7 +43,7 @@
 /* Open deals that existed at the as-of time. */
 #define OPEN_DEAL(X) \
 	" AND " X ".deleted = 0 AND " X ".stage = 'open' AND (" X ".created_at IS NULL OR " X \
-	".created_at < ?2)"
+	".created_at < ?7)"
 #define CURRENCY(X) "ifnull(nullif(" X ".currency, ''), 'XXX')"
 #define STAGE(X) "ifnull(nullif(trim(" X ".stage_raw), ''), " X ".stage)"
 /* A lead's channel, "(none)" if empty. */
@@ -52,15 +54,15 @@
 	".lead_id), (SELECT CASE WHEN count(*) = 1 THEN min(l.channel) END FROM leads l" \
 	" WHERE l.id = " X ".lead_id))"
 
-#define NPARAM 6
+#define NPARAM 7
 
 struct rctx {
 	struct store *st;
 	const struct report_opts *o;
 	struct ss_err *err;
 	const char *params[NPARAM];
-	char fu_cut[21], stall_cut[21], join_cut[21];
-	int64_t since, until; /* epoch seconds */
+	char fu_cut[21], stall_cut[21], join_cut[21], asof[21];
+	int64_t since, until, asof_t; /* epoch seconds */
 	int64_t fu_hours, stall_days;
 	json_t *reps;         /* email -> {name, team, active, created_at} */
 	int rc;               /* first error */
@@ -480,7 +482,7 @@ static json_t *sec_period(struct rctx *c)
 	jset(p, "since", jstr(c->o->since));
 	jset(p, "until", jstr(c->o->until));
 	jset(p, "days", jreal((double)(c->until - c->since) / 86400.0, 2));
-	jset(p, "as_of", jstr(c->o->until));
+	jset(p, "as_of", jstr(c->asof));
 	jset(p, "generated_at", jstr(c->o->now));
 	jset(p, "rep", jstr(c->o->rep));
 	jset(p, "follow_up_hours", json_integer(c->fu_hours));
@@ -497,7 +499,7 @@ static const char sql_follow_up[] =
 	"SELECT l.source, l.id, l.email, l.first_name, l.last_name, l.company, l.status,"
 	" l.channel, l.owner_id, l.created_at, l.last_activity_at, " OWNER("l") " AS owner"
 	" FROM leads l WHERE 1" OPEN_LEAD("l")
-	" AND (l.created_at IS NULL OR l.created_at < ?2)"
+	" AND (l.created_at IS NULL OR l.created_at < ?7)"
 	" AND (l.last_activity_at IS NULL OR l.last_activity_at < ?4)" REP_FILTER("l")
 	" ORDER BY coalesce(l.last_activity_at, l.created_at) IS NULL,"
 	" coalesce(l.last_activity_at, l.created_at), l.source, l.id";
@@ -526,7 +528,7 @@ static json_t *sec_follow_up(struct rctx *c)
 	int64_t never = 0, stale = 0;
 	size_t i;
 
-	jset(s, "as_of", jstr(c->o->until));
+	jset(s, "as_of", jstr(c->asof));
 	jset(s, "follow_up_hours", json_integer(c->fu_hours));
 	json_array_foreach(rows, i, row) {
 		json_t *lead = json_object(), *grp;
@@ -559,13 +561,13 @@ static json_t *sec_follow_up(struct rctx *c)
 		jset(lead, "created_at", jstr(rs(row, "created_at")));
 		jset(lead, "last_activity_at", jstr(act));
 		jset(lead, "waiting_since", jstr(since));
-		jset(lead, "hours_waiting", t < 0 ? json_null() : json_integer(floor_div(c->until - t,
+		jset(lead, "hours_waiting", t < 0 ? json_null() : json_integer(floor_div(c->asof_t - t,
 		    3600)));
 		jset(lead, "reason", jstr(act ? "stale" : "no_activity"));
 		json_array_append_new(json_object_get(grp, "leads"), lead);
 		jadd(grp, "count", 1);
 		if (t >= 0 && json_is_null(json_object_get(grp, "oldest_hours")))
-			jset(grp, "oldest_hours", json_integer(floor_div(c->until - t, 3600)));
+			jset(grp, "oldest_hours", json_integer(floor_div(c->asof_t - t, 3600)));
 		if (act)
 			stale++;
 		else
@@ -925,7 +927,7 @@ static json_t *sec_pipeline(struct rctx *c)
 {
 	json_t *s = json_object(), *total = json_object();
 
-	jset(s, "as_of", jstr(c->o->until));
+	jset(s, "as_of", jstr(c->asof));
 	jset(s, "stages", pipeline_stages(c, total));
 	jset(s, "total", total);
 	jset(s, "closed", closed_in_period(c));
@@ -971,7 +973,7 @@ static json_t *sec_forecast(struct rctx *c)
 	char asof_month[8];
 	size_t i;
 
-	snprintf(asof_month, sizeof asof_month, "%.7s", c->o->until);
+	snprintf(asof_month, sizeof asof_month, "%.7s", c->asof);
 	jset(total, "count", json_integer(0));
 	jset(total, "amounts", json_object());
 	jset(total, "weighted", json_object());
@@ -1013,7 +1015,7 @@ static json_t *sec_forecast(struct rctx *c)
 	}
 	jset(total, "amounts", jsorted(json_object_get(total, "amounts")));
 	jset(total, "weighted", jsorted(json_object_get(total, "weighted")));
-	jset(s, "as_of", jstr(c->o->until));
+	jset(s, "as_of", jstr(c->asof));
 	jset(s, "months", months);
 	jset(s, "total", total);
 	jset(s, "note", jstr("Open deals as of as_of by close month (close_date; '(none)' without "
@@ -1233,8 +1235,8 @@ static json_t *sec_bottlenecks(struct rctx *c)
 			jadd(st, "undated", 1);
 			continue;
 		}
-		vals_add(&ages[ri(st, "_i")], c->until - t);
-		if (c->until - t > c->stall_days * 86400) {
+		vals_add(&ages[ri(st, "_i")], c->asof_t - t);
+		if (c->asof_t - t > c->stall_days * 86400) {
 			json_t *d = json_object();
 			char *key, *name;
 			jadd(st, "stalled", 1);
@@ -1252,7 +1254,7 @@ static json_t *sec_bottlenecks(struct rctx *c)
 			jset(d, "amount_minor", rnull(row, "amount_minor") ? json_null() :
 			    json_integer(ri(row, "amount_minor")));
 			jset(d, "last_update", jstr(lu));
-			jset(d, "days_since_update", json_integer((c->until - t) / 86400));
+			jset(d, "days_since_update", json_integer((c->asof_t - t) / 86400));
 			json_array_append_new(stalled, d);
 			free(key);
 			free(name);
@@ -1272,7 +1274,7 @@ static json_t *sec_bottlenecks(struct rctx *c)
 	jarray_sort(stages, cmp_stage);
 	json_array_foreach(stages, i, st)
 		json_object_del(st, "_p");
-	jset(s, "as_of", jstr(c->o->until));
+	jset(s, "as_of", jstr(c->asof));
 	jset(s, "stall_days", json_integer(c->stall_days));
 	jset(s, "stages", stages);
 	jset(s, "stalled_deals", stalled);
@@ -1297,18 +1299,18 @@ static const char sql_training[] =
 	"SELECT m.rep_email, ifnull(json_extract(m.dims, '$.course'), '(all)') AS course,"
 	" m.name, m.value FROM metrics m"
 	" WHERE m.name IN ('training.enrolled', 'training.progress', 'training.completed')"
-	" AND ifnull(m.rep_email, '') <> '' AND m.period_start < ?2"
+	" AND ifnull(m.rep_email, '') <> '' AND m.period_start < ?7"
 	" AND (?3 IS NULL OR m.rep_email = ?3)"
 	" ORDER BY m.rep_email, course, m.name, m.period_end DESC, m.updated_at DESC";
 
 static const char sql_new_rep_deals[] =
 	"SELECT " OWNER("d") " AS owner, d.stage, " CURRENCY("d") " AS currency, d.amount_minor, "
 	CLOSED("d") " AS closed FROM deals d WHERE d.deleted = 0 AND d.stage IN ('won', 'lost')"
-	" AND " CLOSED("d") " >= ?6 AND " CLOSED("d") " < ?2" REP_FILTER("d");
+	" AND " CLOSED("d") " >= ?6 AND " CLOSED("d") " < ?7" REP_FILTER("d");
 
 static const char sql_new_rep_leads[] =
 	"SELECT " OWNER("l") " AS owner, l.created_at FROM leads l WHERE l.deleted = 0"
-	" AND l.created_at >= ?6 AND l.created_at < ?2" REP_FILTER("l");
+	" AND l.created_at >= ?6 AND l.created_at < ?7" REP_FILTER("l");
 
 /* Per rep: {courses, completed, progress sum} from the latest value of
  * each (rep, course, metric). */
@@ -1415,7 +1417,7 @@ static json_t *sec_training(struct rctx *c)
 			unknown_join++;
 			continue;
 		}
-		if (strcmp(joined, c->join_cut) < 0 || strcmp(joined, c->o->until) >= 0)
+		if (strcmp(joined, c->join_cut) < 0 || strcmp(joined, c->asof) >= 0)
 			continue;
 		json_t *e = json_object(), *g;
 		jset(e, "rep", jstr(k));
@@ -1472,7 +1474,7 @@ static json_t *sec_training(struct rctx *c)
 	}
 	jset(trained, "won", jsorted(json_object_get(trained, "won")));
 	jset(untrained, "won", jsorted(json_object_get(untrained, "won")));
-	jset(s, "as_of", jstr(c->o->until));
+	jset(s, "as_of", jstr(c->asof));
 	jset(s, "reps", list);
 	{
 		json_t *n = json_object();
@@ -1736,15 +1738,18 @@ int report_build(struct store *st, const struct report_opts *o, json_t **out,
 		    o->until, o->since);
 	c.fu_hours = o->follow_up_hours > 0 ? o->follow_up_hours : REPORT_FOLLOW_UP_HOURS;
 	c.stall_days = o->stall_days > 0 ? o->stall_days : REPORT_STALL_DAYS;
-	report_iso(c.until - c.fu_hours * 3600, c.fu_cut);
-	report_iso(c.until - c.stall_days * 86400, c.stall_cut);
-	report_iso(c.until - (int64_t)REPORT_NEW_REP_DAYS * 86400, c.join_cut);
+	c.asof_t = util_iso_to_epoch(o->now) < c.until ? util_iso_to_epoch(o->now) : c.until;
+	report_iso(c.asof_t, c.asof);
+	report_iso(c.asof_t - c.fu_hours * 3600, c.fu_cut);
+	report_iso(c.asof_t - c.stall_days * 86400, c.stall_cut);
+	report_iso(c.asof_t - (int64_t)REPORT_NEW_REP_DAYS * 86400, c.join_cut);
 	c.params[0] = o->since;
 	c.params[1] = o->until;
 	c.params[2] = o->rep;
 	c.params[3] = c.fu_cut;
 	c.params[4] = c.stall_cut;
 	c.params[5] = c.join_cut;
+	c.params[6] = c.asof;
 
 	if ((rc = store_begin_read(st, err)) != 0)
 		return rc;

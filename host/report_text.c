@@ -657,13 +657,21 @@ static void t_health(const json_t *s, FILE *out)
 		t_row_own(&t, cells);
 	}
 	t_print(&t, out, "   ");
-	fprintf(out, "   People (unified by email): %lld, in more than one tool: %lld; reps in more "
-	    "than one tool: %lld\n", (long long)ji(s, "people"),
-	    (long long)ji(s, "people_in_several_tools"), (long long)ji(s, "reps_in_several_tools"));
-	fprintf(out, "   Leads without email: %lld; leads without owner: %lld; deals without "
-	    "owner: %lld; deals whose owner is no known rep: %lld\n",
-	    (long long)ji(s, "leads_without_email"), (long long)ji(s, "leads_without_owner"),
-	    (long long)ji(s, "deals_without_owner"), (long long)ji(s, "deals_with_unknown_owner"));
+	{
+		char *a = xasprintf("%lld unified by email, %lld of them in more than one tool; reps "
+		    "in more than one tool: %lld.", (long long)ji(s, "people"),
+		    (long long)ji(s, "people_in_several_tools"),
+		    (long long)ji(s, "reps_in_several_tools"));
+		char *b = xasprintf("%lld leads without email, %lld leads without owner, %lld deals "
+		    "without owner, %lld deals whose owner is no known rep.",
+		    (long long)ji(s, "leads_without_email"), (long long)ji(s, "leads_without_owner"),
+		    (long long)ji(s, "deals_without_owner"),
+		    (long long)ji(s, "deals_with_unknown_owner"));
+		para(out, "People:", a);
+		para(out, "Gaps:", b);
+		free(a);
+		free(b);
+	}
 	note(out, s);
 	free(when);
 	free(title);

@@ -45,6 +45,10 @@ n=$(fake_ctl stats tokens_issued); [ "$n" -eq 4 ] || fail "a refresh at the star
 contains err "refreshing the access token"
 contains out "leads 0 new, 2 updated"
 no_secrets Cl1ent-S3cret R0-refresh rt-1 rt-2 at-1 at-2
+# 401 again right after a refresh: the credentials are refused, clearly.
+fake_ctl control '{"status_sequence": [401, 401]}' >/dev/null
+expect_rc 1 "$SALESYNC" -c c.ini sync
+contains out "HTTP 401: the tool refused the oauth2 credentials even after a token refresh"
 # A refresh token the endpoint refuses: a clear error naming the endpoint.
 rm -rf store.db.tokens
 expect_rc 1 "$SALESYNC" -c c.ini sync

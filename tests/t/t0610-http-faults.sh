@@ -65,6 +65,16 @@ expect_rc 1 "$SALESYNC" -c c.ini sync
 contains out "expected a JSON object"
 contains out "<html>maintenance"
 
+# Truncated JSON that arrives whole (the tool cut it, not the network),
+# and a 404: clear errors naming the request.
+fake_ctl control '{"body_override": {"count": 1, "status": 200, "content_type": "application/json", "body": "{\"data\": [{\"id\": \"A0"}}' >/dev/null
+expect_rc 1 "$SALESYNC" -c c.ini sync
+contains out "$FAKE_URL/api/v1/leads"
+contains out "expected a JSON object"
+fake_ctl control '{"body_override": {"count": 1, "status": 404, "content_type": "application/json", "body": "{\"error\": \"not_found\"}"}}' >/dev/null
+expect_rc 1 "$SALESYNC" -c c.ini sync
+contains out "HTTP 404"
+
 # A redirect to another host: refused, credentials not forwarded.
 fake_ctl control '{"redirect_next": {"count": 1, "location": "http://127.0.0.2:9/steal"}}' >/dev/null
 expect_rc 1 "$SALESYNC" -c c.ini sync

@@ -99,7 +99,8 @@ contains report.txt "salesync report: 2026-11-01 to 2026-11-30 (30.0 days), all 
 contains report.txt "Closed 2026-11-01 to 2026-11-30: 10 won, 3 lost, win rate 76.9%"
 contains report.txt "Median days in stage: not available"
 contains report.txt "Priya Raman <priya.raman@brightwave.example>"
-contains report.txt "People (unified by email): 289, in more than one tool: 3; reps in more than one tool: 2"
+contains report.txt "People: 289 unified by email, 3 of them in more than one tool; reps in more than one"
+contains report.txt "           tool: 2."
 
 # JSON: one key per section; figures checked against the store.
 expect_rc 0 "$SALESYNC" -c c.ini report $P --format json -o report.json

@@ -50,6 +50,11 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # Unit tests that exercise a plugin's internals link that plugin's objects.
 UNIT_EXTRA_test_csv := $(BUILD)/obj/plugins/csv/csv_read.o
+UNIT_EXTRA_test_hubspot := $(BUILD)/obj/plugins/hubspot/hubspot_map.o
+UNIT_EXTRA_test_salesforce := $(BUILD)/obj/plugins/salesforce/salesforce_map.o
+UNIT_EXTRA_test_pipedrive := $(BUILD)/obj/plugins/pipedrive/pipedrive_map.o
+UNIT_EXTRA_test_ga4 := $(BUILD)/obj/plugins/ga4/ga4_map.o
+UNIT_EXTRA_test_moodle := $(BUILD)/obj/plugins/moodle/moodle_map.o
 TESTPLUGIN_SRC := $(wildcard tests/plugins/*.c)
 TESTPLUGINS := $(TESTPLUGIN_SRC:tests/plugins/%.c=$(BUILD)/testplugins/%.so) $(BUILD)/testplugins/template.so
 

@@ -19,7 +19,7 @@ static const char help[] =
     "\n"
     "  --since WHEN           start of the period (default: 30d before --until)\n"
     "  --until WHEN           end of the period, excluded (default: now); snapshot\n"
-    "                         sections are measured at this time\n"
+    "                         sections are measured at this time (or now if earlier)\n"
     "                         WHEN: a duration (30d, 12h, 1d12h) back from --until\n"
     "                         (for --until: from now), a day\n"
     "                         YYYY-MM-DD (as --until: that day included), or a UTC\n"

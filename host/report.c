@@ -488,8 +488,8 @@ static json_t *sec_period(struct rctx *c)
 	jset(p, "follow_up_hours", json_integer(c->fu_hours));
 	jset(p, "stall_days", json_integer(c->stall_days));
 	jset(p, "note", jstr("Flow figures count what falls in [since, until); snapshot figures "
-	    "(follow_up, pipeline, forecast, bottlenecks, training) are as of 'as_of' from the "
-	    "records as last synced. Money is integer minor units per currency, never mixed."));
+	    "(follow_up, pipeline, forecast, bottlenecks, training) are as of 'as_of' (until, or "
+	    "generated_at if earlier) from the records as last synced. Money is integer minor units per currency, never mixed."));
 	return p;
 }
 

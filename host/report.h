@@ -9,8 +9,9 @@
  *   - The period is half-open, [since, until), UTC. Flow figures (leads
  *     created, deals closed, quotas, web metrics) count what falls in the
  *     period; snapshot figures (follow-up queue, open pipeline, stalls,
- *     training) are measured "as of" until, from the records as last
- *     synced (the store keeps no history of statuses and stages).
+ *     training) are measured "as of" until, or now if that is earlier,
+ *     from the records as last synced (the store keeps no history of
+ *     statuses and stages).
  *   - Money is integer minor units, summed per ISO 4217 currency and never
  *     converted or mixed: amounts are objects {"USD": 1250000, "EUR": …}.
  *     A deal without a currency counts under "XXX" (ISO's "no currency").
@@ -37,8 +38,9 @@ enum report_format { REPORT_TEXT = 0, REPORT_JSON, REPORT_HTML };
 
 struct report_opts {
 	char since[21];          /* "YYYY-MM-DDTHH:MM:SSZ", inclusive */
-	char until[21];          /* exclusive; also the "as of" time of snapshots */
-	char now[21];            /* the clock, for the age of syncs ("" = real clock) */
+	char until[21];          /* exclusive */
+	char now[21];            /* the clock: snapshots are as of min(until, now); the
+	                            age of syncs is measured at now */
 	const char *rep;         /* a rep's normalized email, or NULL for everyone */
 	int64_t follow_up_hours; /* <= 0: REPORT_FOLLOW_UP_HOURS */
 	int64_t stall_days;      /* <= 0: REPORT_STALL_DAYS */

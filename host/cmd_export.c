@@ -10,8 +10,8 @@
 static const char help[] =
     "Usage: salesync [-c FILE] export KIND [--format csv|jsonl] [--source INSTANCE]\n"
     "                                [--include-deleted] [--bom] [-o FILE]\n"
-    "       salesync [-c FILE] export people|reps --unified [--format csv|jsonl] [--bom]\n"
-    "                                [-o FILE]\n"
+    "       salesync [-c FILE] export people [--format csv|jsonl] [--bom] [-o FILE]\n"
+    "       salesync [-c FILE] export reps --unified [--format csv|jsonl] [--bom] [-o FILE]\n"
     "\n"
     "Write the unified store's reps, leads, deals or metrics, with the model's\n"
     "field names as columns (CSV) or keys (JSON Lines).\n"

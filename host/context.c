@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "http.h"
 #include "log.h"
 #include "norm.h"
@@ -28,6 +29,7 @@ struct ss_ctx {
 	char **borrowed;           /* strings handed out by cursor_get */
 	size_t nborrowed;
 	int tracking;              /* full sync: store notes every key */
+	struct batch *batch;       /* emitted since the last write */
 	struct http_client *http;  /* made on the first request */
 	char *http_state_dir;      /* auth borrows it: freed after http */
 	char **keys;               /* probe: emitted keys (open addressing) */
@@ -55,6 +57,7 @@ ss_ctx *ctx_new(const struct ctx_params *p)
 	ctx->p = *p;
 	snprintf(ctx->prefix, sizeof ctx->prefix, "%s:%s", p->plugin->name, p->inst->name);
 	ctx->run.id = p->run_id;
+	ctx->batch = bat_new();
 	return ctx;
 }
 
@@ -78,6 +81,7 @@ void ctx_free(ss_ctx *ctx)
 		free(ctx->borrowed[i]);
 	free(ctx->borrowed);
 	http_free(ctx->http);
+	bat_free(ctx->batch);
 	free(ctx->http_state_dir);
 	for (size_t i = 0; i < ctx->capkeys; i++)
 		free(ctx->keys[i]);
@@ -207,24 +211,9 @@ static int store_fail(ss_ctx *ctx, const struct ss_err *e)
 	return SS_ESTORE;
 }
 
-/* Opens the batch's transaction on first use, so a run that emits nothing
- * never takes the write lock. */
-static int ensure_tx(ss_ctx *ctx)
-{
-	struct ss_err e;
-
-	if (store_in_tx(ctx->p.st))
-		return 0;
-	if (store_begin(ctx->p.st, &e) != 0)
-		return store_fail(ctx, &e);
-	if (ctx->p.full && !ctx->tracking) {
-		if (store_track_begin(ctx->p.st, &e) != 0)
-			return store_fail(ctx, &e);
-		ctx->tracking = 1;
-	}
-	return 0;
-}
-
+/* A plugin that never checkpoints still gets its records written every
+ * this many, so memory stays bounded; its cursors wait for a checkpoint. */
+#define AUTO_FLUSH 10000
 static const char *api_cursor_get(ss_ctx *ctx, const char *stream)
 {
 	struct ss_err e;
@@ -261,28 +250,57 @@ static int api_cursor_set(ss_ctx *ctx, const char *stream, const char *value)
 	return 0;
 }
 
-/* Writes staged cursors and the run's counts, then commits: records,
- * cursors and counts become durable together or not at all. */
-static int commit_batch(ss_ctx *ctx)
+/*
+ * Writes the batch (and, with cursors, the staged cursors and the run's
+ * counts; with unseen, the soft-deletes of a full sync) in one short
+ * transaction: they become durable together or not at all.
+ */
+static int write_batch(ss_ctx *ctx, int cursors, int unseen)
 {
+	struct store_counts saved[STORE_NKINDS];
 	struct ss_err e;
-	int rc;
 
-	if (!store_in_tx(ctx->p.st) && ctx->ncur == 0)
+	if (bat_count(ctx->batch) == 0 && (!cursors || ctx->ncur == 0) && !unseen)
 		return 0;
-	if ((rc = ensure_tx(ctx)) != 0)
-		return rc;
-	for (size_t i = 0; i < ctx->ncur; i++) {
+	memcpy(saved, ctx->run.counts, sizeof saved);
+	if (store_begin(ctx->p.st, &e) != 0)
+		return store_fail(ctx, &e);
+	if (ctx->p.full && !ctx->tracking) {
+		if (store_track_begin(ctx->p.st, &e) != 0)
+			goto fail;
+		ctx->tracking = 1;
+	}
+	if (bat_flush(ctx->batch, ctx->p.st, ctx->p.inst->name, ctx->run.counts, &e) != 0)
+		goto fail;
+	if (unseen && store_mark_unseen(ctx->p.st, ctx->p.inst->name, ctx->run.counts, &e) != 0)
+		goto fail;
+	for (size_t i = 0; cursors && i < ctx->ncur; i++) {
 		if (store_cursor_set(ctx->p.st, ctx->p.inst->name, ctx->cur[i].stream,
 		        ctx->cur[i].value, &e) != 0)
-			return store_fail(ctx, &e);
+			goto fail;
 	}
 	if (ctx->run.id > 0 && store_run_progress(ctx->p.st, &ctx->run, &e) != 0)
-		return store_fail(ctx, &e);
+		goto fail;
 	if (store_commit(ctx->p.st, &e) != 0)
-		return store_fail(ctx, &e);
-	drop_staged(ctx);
+		goto fail;
+	if (cursors)
+		drop_staged(ctx);
 	return 0;
+fail:
+	store_rollback(ctx->p.st);
+	memcpy(ctx->run.counts, saved, sizeof saved);
+	return store_fail(ctx, &e);
+}
+
+static int commit_batch(ss_ctx *ctx)
+{
+	return write_batch(ctx, 1, 0);
+}
+
+/* Queues a normalized record; writes the batch when it grows large. */
+static int queued(ss_ctx *ctx)
+{
+	return bat_count(ctx->batch) >= AUTO_FLUSH ? write_batch(ctx, 0, 0) : 0;
 }
 
 static int api_checkpoint(ss_ctx *ctx)
@@ -356,6 +374,7 @@ void ctx_abort(ss_ctx *ctx)
 {
 	if (store_in_tx(ctx->p.st))
 		store_rollback(ctx->p.st);
+	bat_clear(ctx->batch);
 	drop_staged(ctx);
 	/* The temporary seen-table lived in the rolled back transaction's
 	 * connection; start over if the context is used again. */
@@ -364,16 +383,7 @@ void ctx_abort(ss_ctx *ctx)
 
 int ctx_finish(ss_ctx *ctx, int sync_rc)
 {
-	struct ss_err e;
-	int rc;
-
-	if (sync_rc == 0 && ctx->p.full) {
-		if ((rc = ensure_tx(ctx)) != 0)
-			return rc;
-		if (store_mark_unseen(ctx->p.st, ctx->p.inst->name, ctx->run.counts, &e) != 0)
-			return store_fail(ctx, &e);
-	}
-	return commit_batch(ctx);
+	return write_batch(ctx, 1, sync_rc == 0 && ctx->p.full);
 }
 
 /* ---- normalization and emits ------------------------------------------- */
@@ -441,18 +451,11 @@ static int bad_id(const char *id)
 	return !id || !*id;
 }
 
-static int stored(ss_ctx *ctx, int rc, const struct ss_err *e)
-{
-	return rc == 0 ? 0 : store_fail(ctx, e);
-}
-
 static int api_emit_rep(ss_ctx *ctx, const struct ss_rep *in)
 {
 	struct ss_rep r = SS_REP_INIT;
 	char t[2][21];
 	char *email;
-	struct ss_err e;
-	int rc;
 
 	if (take_record(&r, sizeof r, in, offsetof(struct ss_rep, deleted) + sizeof r.deleted) != 0)
 		return reject(ctx, "rep", NULL, "bad struct_size");
@@ -462,14 +465,12 @@ static int api_emit_rep(ss_ctx *ctx, const struct ss_rep *in)
 	if (fix_time(ctx, "rep", r.id, "created_at", &r.created_at, t[0]) ||
 	    fix_time(ctx, "rep", r.id, "updated_at", &r.updated_at, t[1]))
 		return SS_EINVAL;
-	if ((rc = ensure_tx(ctx)) != 0)
-		return rc;
 	probe_emit(ctx, "rep", r.id);
 	email = norm_email(r.email);
 	r.email = email;
-	rc = store_upsert_rep(ctx->p.st, ctx->p.inst->name, &r, &ctx->run.counts[STORE_REPS], &e);
+	bat_add_rep(ctx->batch, &r);
 	free(email);
-	return stored(ctx, rc, &e);
+	return queued(ctx);
 }
 
 static int api_emit_lead(ss_ctx *ctx, const struct ss_lead *in)
@@ -477,8 +478,6 @@ static int api_emit_lead(ss_ctx *ctx, const struct ss_lead *in)
 	struct ss_lead l = SS_LEAD_INIT;
 	char t[4][21];
 	char *email, *extra = NULL;
-	struct ss_err e;
-	int rc;
 
 	if (take_record(&l, sizeof l, in, offsetof(struct ss_lead, extra) + sizeof l.extra) != 0)
 		return reject(ctx, "lead", NULL, "bad struct_size");
@@ -501,17 +500,13 @@ static int api_emit_lead(ss_ctx *ctx, const struct ss_lead *in)
 	}
 	if (fix_extra(ctx, "lead", l.id, &l.extra, &extra) != 0)
 		return SS_EINVAL;
-	if ((rc = ensure_tx(ctx)) != 0) {
-		free(extra);
-		return rc;
-	}
 	probe_emit(ctx, "lead", l.id);
 	email = norm_email(l.email);
 	l.email = email;
-	rc = store_upsert_lead(ctx->p.st, ctx->p.inst->name, &l, &ctx->run.counts[STORE_LEADS], &e);
+	bat_add_lead(ctx->batch, &l);
 	free(email);
 	free(extra);
-	return stored(ctx, rc, &e);
+	return queued(ctx);
 }
 
 static int api_emit_deal(ss_ctx *ctx, const struct ss_deal *in)
@@ -520,8 +515,6 @@ static int api_emit_deal(ss_ctx *ctx, const struct ss_deal *in)
 	char t[4][21], cur[4];
 	char *extra = NULL;
 	int64_t minor = 0;
-	struct ss_err e;
-	int rc;
 
 	if (take_record(&d, sizeof d, in, offsetof(struct ss_deal, extra) + sizeof d.extra) != 0)
 		return reject(ctx, "deal", NULL, "bad struct_size");
@@ -554,15 +547,10 @@ static int api_emit_deal(ss_ctx *ctx, const struct ss_deal *in)
 	}
 	if (fix_extra(ctx, "deal", d.id, &d.extra, &extra) != 0)
 		return SS_EINVAL;
-	if ((rc = ensure_tx(ctx)) != 0) {
-		free(extra);
-		return rc;
-	}
 	probe_emit(ctx, "deal", d.id);
-	rc = store_upsert_deal(ctx->p.st, ctx->p.inst->name, &d,
-	    d.amount && *d.amount ? &minor : NULL, &ctx->run.counts[STORE_DEALS], &e);
+	bat_add_deal(ctx->batch, &d, d.amount && *d.amount ? &minor : NULL);
 	free(extra);
-	return stored(ctx, rc, &e);
+	return queued(ctx);
 }
 
 static int api_emit_metric(ss_ctx *ctx, const struct ss_metric *in)
@@ -574,7 +562,6 @@ static int api_emit_metric(ss_ctx *ctx, const struct ss_metric *in)
 	int64_t ival;
 	double dval;
 	struct ss_err e;
-	int rc;
 
 	if (take_record(&m, sizeof m, in, offsetof(struct ss_metric, updated_at) + sizeof m.updated_at) != 0)
 		return reject(ctx, "metric", NULL, "bad struct_size");
@@ -591,10 +578,6 @@ static int api_emit_metric(ss_ctx *ctx, const struct ss_metric *in)
 		return SS_EINVAL;
 	if (!(dims = norm_dims(m.dims, &e)))
 		return reject(ctx, "metric", m.name, "dims: %s", e.msg);
-	if ((rc = ensure_tx(ctx)) != 0) {
-		free(dims);
-		return rc;
-	}
 	email = norm_email(m.rep_email);
 	m.dims = dims;
 	m.rep_email = email;
@@ -604,11 +587,10 @@ static int api_emit_metric(ss_ctx *ctx, const struct ss_metric *in)
 		probe_emit(ctx, "metric", key);
 		free(key);
 	}
-	rc = store_upsert_metric(ctx->p.st, ctx->p.inst->name, &m, is_int, ival, dval,
-	    &ctx->run.counts[STORE_METRICS], &e);
+	bat_add_metric(ctx->batch, &m, is_int, ival, dval);
 	free(dims);
 	free(email);
-	return stored(ctx, rc, &e);
+	return queued(ctx);
 }
 
 /* ---- HTTP ---------------------------------------------------------------- */

@@ -1063,12 +1063,18 @@ static int64_t prorate(struct rctx *c, int64_t value, const char *ps, const char
 }
 
 /* An entry of targets: {rep|team, name, team, won_deals, won, quota}. */
-static json_t *target_entry(json_t *index, json_t *list, const char *key)
+static json_t *target_entry(json_t *index, json_t *list, const char *key, int list_is_reps)
 {
 	json_t *e = json_object_get(index, key);
 
 	if (!e) {
 		e = json_object();
+		/* keys in reading order: who first, figures after */
+		if (list_is_reps) {
+			jset(e, "rep", jstr(key));
+			jset(e, "name", json_null());
+		}
+		jset(e, "team", json_null());
 		jset(e, "won_deals", json_integer(0));
 		jset(e, "won", json_object());
 		jset(e, "quota", json_object());
@@ -1130,11 +1136,11 @@ static json_t *sec_targets(struct rctx *c)
 		if ((c->o->rep && strcmp(k, c->o->rep) != 0) ||
 		    (!rnull(row, "active") && ri(row, "active") == 0))
 			continue;
-		target_entry(ridx, reps, k);
+		target_entry(ridx, reps, k, 1);
 	}
 	json_array_foreach(won, i, row) {
 		const char *owner = rs(row, "owner");
-		e = owner ? target_entry(ridx, reps, owner) : unassigned;
+		e = owner ? target_entry(ridx, reps, owner, 1) : unassigned;
 		jadd(e, "won_deals", ri(row, "n"));
 		jadd(json_object_get(e, "won"), rs(row, "currency"), ri(row, "amount"));
 		jadd(total, "won_deals", ri(row, "n"));
@@ -1143,7 +1149,7 @@ static json_t *sec_targets(struct rctx *c)
 	json_array_foreach(quotas, i, row) {
 		const char *rep = rs(row, "rep_email");
 		int64_t q = prorate(c, ri(row, "value"), rs(row, "period_start"), rs(row, "period_end"));
-		e = rep ? target_entry(ridx, reps, rep) : unassigned;
+		e = rep ? target_entry(ridx, reps, rep, 1) : unassigned;
 		jadd(json_object_get(e, "quota"), rs(row, "currency"), q);
 		jadd(json_object_get(total, "quota"), rs(row, "currency"), q);
 	}
@@ -1155,7 +1161,9 @@ static json_t *sec_targets(struct rctx *c)
 		jset(e, "rep", jstr(k));
 		jset(e, "name", jstr(rep_name(c, k)));
 		jset(e, "team", jstr(team));
-		t = target_entry(tidx, teams, tk);
+		if (c->o->rep) /* one rep is not a team */
+			continue;
+		t = target_entry(tidx, teams, tk, 0);
 		jset(t, "team", jstr(tk));
 		jadd(t, "won_deals", ri(e, "won_deals"));
 		const char *cur;
@@ -1670,7 +1678,8 @@ static json_t *sec_data_health(struct rctx *c)
 	json_array_foreach(counts, i, row) {
 		e = health_entry(idx, rs(row, "source"));
 		jadd(json_object_get(e, "records"), rs(row, "kind"), ri(row, "live"));
-		jadd(json_object_get(e, "deleted"), rs(row, "kind"), ri(row, "deleted"));
+		if (strcmp(rs(row, "kind"), "metrics") != 0) /* metrics are never soft-deleted */
+			jadd(json_object_get(e, "deleted"), rs(row, "kind"), ri(row, "deleted"));
 	}
 	json_array_foreach(runs, i, row) {
 		const char *ok = rs(row, "last_success");
@@ -1686,9 +1695,11 @@ static json_t *sec_data_health(struct rctx *c)
 	for (i = 0; keys[i]; i++) {
 		e = json_object_get(idx, keys[i]);
 		for (int kind = 0; kind < STORE_NKINDS; kind++) {
-			json_t *rec = json_object_get(e, "records");
+			json_t *rec = json_object_get(e, "records"), *del = json_object_get(e, "deleted");
 			if (!json_object_get(rec, store_kind_names[kind]))
 				jset(rec, store_kind_names[kind], json_integer(0));
+			if (kind != STORE_METRICS && !json_object_get(del, store_kind_names[kind]))
+				jset(del, store_kind_names[kind], json_integer(0));
 		}
 		jset(e, "records", jsorted(json_object_get(e, "records")));
 		jset(e, "deleted", jsorted(json_object_get(e, "deleted")));

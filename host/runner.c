@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,7 +18,8 @@
 
 #define KILL_GRACE_SECONDS 3
 
-struct job {
+struct run_job {
+	const struct run_request *req;
 	struct cfg_instance *inst;
 	const struct ss_plugin *plugin;
 	struct run_result *res;
@@ -29,6 +32,7 @@ struct job {
 	double started, deadline, last_plain;
 	int term_sent, kill_sent, timed_out;
 	int finished;
+	int lock_fd;         /* the instance's run lock, shared with the worker */
 };
 
 static volatile sig_atomic_t stop_signals;
@@ -107,7 +111,7 @@ static void child_cancel(int sig)
 	ctx_request_cancel();
 }
 
-static void child_main(const struct run_request *req, struct job *j, int fd)
+static void child_main(const struct run_request *req, struct run_job *j, int fd)
 {
 	struct child_report rep = {fd, 0};
 	struct ctx_probe probe = {0};
@@ -142,7 +146,7 @@ static void child_main(const struct run_request *req, struct job *j, int fd)
 
 /* ---- in the parent ----------------------------------------------------- */
 
-static void handle_line(struct job *j, const char *line)
+static void handle_line(struct run_job *j, const char *line)
 {
 	long long done, total;
 	char stream[64];
@@ -165,7 +169,7 @@ static void handle_line(struct job *j, const char *line)
 	}
 }
 
-static void read_reports(struct job *j)
+static void read_reports(struct run_job *j)
 {
 	ssize_t n;
 
@@ -189,23 +193,76 @@ static void read_reports(struct job *j)
 	}
 }
 
-static int start_job(const struct run_request *req, struct job *j, struct store *st)
+/*
+ * One run per instance at a time, across processes (a CLI sync and the
+ * daemon): an flock on STORE.locks/INSTANCE, taken here and inherited by
+ * the worker, so it is held until both have let go, and released by the
+ * kernel whatever happens to them.
+ */
+static int lock_instance(const struct run_request *req, struct run_job *j)
+{
+	char *dir = xasprintf("%s.locks", req->cfg->store);
+	char *path = xasprintf("%s/%s", dir, j->inst->name);
+	char pid[32] = "";
+	int fd, rc = 0;
+
+	j->lock_fd = -1;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(j->res->error, sizeof j->res->error, "cannot create %s: %s", dir, strerror(errno));
+		rc = -1;
+	} else if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		snprintf(j->res->error, sizeof j->res->error, "cannot open %s: %s", path, strerror(errno));
+		rc = -1;
+	} else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		ssize_t n = read(fd, pid, sizeof pid - 1);
+		pid[n > 0 ? n : 0] = '\0';
+		snprintf(j->res->error, sizeof j->res->error,
+		    "instance %s is already syncing (process %s); not started", j->inst->name,
+		    *pid ? pid : "?");
+		close(fd);
+		rc = -1;
+	} else {
+		if (ftruncate(fd, 0) == 0)
+			dprintf(fd, "%ld", (long)getpid());
+		j->lock_fd = fd;
+	}
+	if (rc != 0)
+		snprintf(j->res->status, sizeof j->res->status, "failed");
+	free(path);
+	free(dir);
+	return rc;
+}
+
+static void unlock_instance(struct run_job *j)
+{
+	if (j->lock_fd >= 0) {
+		close(j->lock_fd);
+		j->lock_fd = -1;
+	}
+}
+
+static int start_job(const struct run_request *req, struct run_job *j, struct store *st)
 {
 	int fds[2];
 	struct ss_err e;
 
 	j->started = now_s();
+	j->lock_fd = -1;
+	if (req->mode != WRK_CHECK && lock_instance(req, j) != 0)
+		return -1;
 	j->deadline = j->inst->timeout > 0 ? j->started + (double)j->inst->timeout : 0;
 	if (req->mode != WRK_CHECK &&
 	    store_run_start(st, j->inst->name, j->plugin->name,
 	        req->mode == WRK_FULL ? "full" : "sync", &j->res->run_id, &e) != 0) {
 		snprintf(j->res->status, sizeof j->res->status, "failed");
 		snprintf(j->res->error, sizeof j->res->error, "%s", e.msg);
+		unlock_instance(j);
 		return -1;
 	}
 	if (pipe(fds) != 0) {
 		snprintf(j->res->status, sizeof j->res->status, "failed");
 		snprintf(j->res->error, sizeof j->res->error, "pipe: %s", strerror(errno));
+		unlock_instance(j);
 		return -1;
 	}
 	fflush(NULL);
@@ -215,6 +272,7 @@ static int start_job(const struct run_request *req, struct job *j, struct store 
 		close(fds[1]);
 		snprintf(j->res->status, sizeof j->res->status, "failed");
 		snprintf(j->res->error, sizeof j->res->error, "fork: %s", strerror(errno));
+		unlock_instance(j);
 		return -1;
 	}
 	if (j->pid == 0) {
@@ -229,7 +287,7 @@ static int start_job(const struct run_request *req, struct job *j, struct store 
 }
 
 /* Decides the outcome of a worker that has exited. */
-static void reap(const struct run_request *req, struct job *j, int wstatus, struct store *st)
+static void reap(const struct run_request *req, struct run_job *j, int wstatus, struct store *st)
 {
 	struct ss_err e;
 	char sig[16];
@@ -255,7 +313,7 @@ static void reap(const struct run_request *req, struct job *j, int wstatus, stru
 		log_msg(SS_LOG_ERROR, j->inst->name, "cannot record the run: %s", e.msg);
 }
 
-static void enforce_deadline(struct job *j, double t)
+static void enforce_deadline(struct run_job *j, double t)
 {
 	if (j->deadline > 0 && t >= j->deadline && !j->term_sent) {
 		j->timed_out = 1;
@@ -277,7 +335,7 @@ struct display {
 	int drawn;
 };
 
-static void fmt_progress(const struct job *j, char *buf, size_t n)
+static void fmt_progress(const struct run_job *j, char *buf, size_t n)
 {
 	if (!*j->stream)
 		snprintf(buf, n, "%s: starting", j->inst->name);
@@ -296,7 +354,7 @@ static void clear_line(struct display *d)
 	}
 }
 
-static void draw(struct display *d, struct job *jobs, size_t n, double t)
+static void draw(struct display *d, struct run_job *jobs, size_t n, double t)
 {
 	char line[512] = "", part[160];
 	size_t used = 0;
@@ -304,7 +362,7 @@ static void draw(struct display *d, struct job *jobs, size_t n, double t)
 	if (d->quiet)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		struct job *j = &jobs[i];
+		struct run_job *j = &jobs[i];
 		if (j->pid <= 0 || j->fd < 0)
 			continue;
 		fmt_progress(j, part, sizeof part);
@@ -333,7 +391,7 @@ static void draw(struct display *d, struct job *jobs, size_t n, double t)
 static void progress_inline(void *ud, const char *instance, const char *stream, int64_t done,
     int64_t total)
 {
-	struct job *j = ud;
+	struct run_job *j = ud;
 
 	(void)instance;
 	snprintf(j->stream, sizeof j->stream, "%s", stream);
@@ -341,18 +399,22 @@ static void progress_inline(void *ud, const char *instance, const char *stream, 
 	j->total = total;
 }
 
-static void run_inline(const struct run_request *req, struct job *j, struct store *st)
+static void run_inline(const struct run_request *req, struct run_job *j, struct store *st)
 {
 	struct ss_err e = {{0}};
 	struct wrk_job wj = {req->cfg, j->inst, j->plugin, req->mode, 0, progress_inline, j, NULL};
 	const char *status;
 
 	j->started = now_s();
+	j->lock_fd = -1;
+	if (req->mode != WRK_CHECK && lock_instance(req, j) != 0)
+		return;
 	if (req->mode != WRK_CHECK &&
 	    store_run_start(st, j->inst->name, j->plugin->name,
 	        req->mode == WRK_FULL ? "full" : "sync", &j->res->run_id, &e) != 0) {
 		snprintf(j->res->status, sizeof j->res->status, "failed");
 		snprintf(j->res->error, sizeof j->res->error, "%s", e.msg);
+		unlock_instance(j);
 		return;
 	}
 	wj.run_id = j->res->run_id;
@@ -360,6 +422,7 @@ static void run_inline(const struct run_request *req, struct job *j, struct stor
 	snprintf(j->res->status, sizeof j->res->status, "%s", status);
 	snprintf(j->res->error, sizeof j->res->error, "%s", e.msg);
 	j->res->seconds = now_s() - j->started;
+	unlock_instance(j);
 }
 
 static const struct ss_plugin *plugin_of(const struct run_request *req, const struct cfg_instance *in)
@@ -368,10 +431,116 @@ static const struct ss_plugin *plugin_of(const struct run_request *req, const st
 	return lp ? lp->desc : NULL;
 }
 
+/* ---- one job at a time, for callers with their own event loop ---------------- */
+
+struct run_job *run_job_start(const struct run_request *req, struct cfg_instance *inst,
+    struct store *st, struct run_result *res)
+{
+	struct run_job *j = xcalloc(1, sizeof *j);
+
+	memset(res, 0, sizeof *res);
+	j->req = req;
+	j->inst = inst;
+	j->plugin = plugin_of(req, inst);
+	j->res = res;
+	j->fd = -1;
+	if (start_job(req, j, st) != 0) {
+		free(j);
+		return NULL;
+	}
+	return j;
+}
+
+int run_job_fd(const struct run_job *j)
+{
+	return j->fd;
+}
+
+void run_job_read(struct run_job *j)
+{
+	if (j->fd >= 0)
+		read_reports(j);
+}
+
+int run_job_poll(struct run_job *j, struct store *st)
+{
+	double t = now_s();
+	int ws;
+
+	if (j->pid <= 0)
+		return 1;
+	enforce_deadline(j, t);
+	if (waitpid(j->pid, &ws, WNOHANG) != j->pid)
+		return 0;
+	if (j->fd >= 0) {
+		read_reports(j);
+		if (j->fd >= 0)
+			close(j->fd);
+		j->fd = -1;
+	}
+	reap(j->req, j, ws, st);
+	unlock_instance(j);
+	if (!j->res->seconds)
+		j->res->seconds = t - j->started;
+	j->pid = 0;
+	return 1;
+}
+
+double run_job_wake(const struct run_job *j)
+{
+	double t = now_s(), at;
+
+	if (j->pid <= 0)
+		return -1;
+	if (j->term_sent && !j->kill_sent)
+		at = (j->deadline > 0 ? j->deadline : j->started) + KILL_GRACE_SECONDS;
+	else if (j->deadline > 0 && !j->term_sent)
+		at = j->deadline;
+	else
+		return -1;
+	return at > t ? at - t : 0;
+}
+
+void run_job_stop(struct run_job *j, int hard)
+{
+	if (j->pid <= 0)
+		return;
+	if (hard && !j->kill_sent) {
+		kill(j->pid, SIGKILL);
+		j->kill_sent = 1;
+	} else if (!j->term_sent) {
+		kill(j->pid, SIGTERM);
+		j->term_sent = 1;
+		/* The grace period before SIGKILL counts from now. */
+		j->deadline = now_s();
+	}
+}
+
+const char *run_job_progress(const struct run_job *j, int64_t *done, int64_t *total)
+{
+	*done = j->done;
+	*total = j->total;
+	return j->stream;
+}
+
+struct cfg_instance *run_job_instance(const struct run_job *j)
+{
+	return j->inst;
+}
+
+void run_job_free(struct run_job *j)
+{
+	if (!j)
+		return;
+	if (j->fd >= 0)
+		close(j->fd);
+	free(j);
+}
+
 int run_all(const struct run_request *req, struct run_result *results, struct ss_err *err)
 {
 	struct store *st = NULL;
-	struct job *jobs;
+	struct run_job *jobs;
 	struct sigaction sa, old_int, old_term;
 	struct display d = {isatty(2), req->quiet, 0};
 	size_t next = 0, running = 0, left = req->n;
@@ -382,6 +551,7 @@ int run_all(const struct run_request *req, struct run_result *results, struct ss
 		return rc;
 	jobs = xcalloc(req->n ? req->n : 1, sizeof *jobs);
 	for (size_t i = 0; i < req->n; i++) {
+		jobs[i].req = req;
 		jobs[i].inst = req->inst[i];
 		jobs[i].plugin = plugin_of(req, req->inst[i]);
 		jobs[i].res = &results[i];
@@ -408,7 +578,7 @@ int run_all(const struct run_request *req, struct run_result *results, struct ss
 		double t;
 
 		while (running < (size_t)req->cfg->jobs && next < req->n && !stop_signals) {
-			struct job *j = &jobs[next++];
+			struct run_job *j = &jobs[next++];
 			if (start_job(req, j, st) == 0)
 				running++;
 			else
@@ -454,24 +624,9 @@ int run_all(const struct run_request *req, struct run_result *results, struct ss
 		}
 		t = now_s();
 		for (size_t i = 0; i < req->n; i++) {
-			struct job *j = &jobs[i];
-			int ws;
-			if (j->pid <= 0)
+			if (jobs[i].pid <= 0 || !run_job_poll(&jobs[i], st))
 				continue;
-			enforce_deadline(j, t);
-			if (waitpid(j->pid, &ws, WNOHANG) != j->pid)
-				continue;
-			if (j->fd >= 0) {
-				read_reports(j);
-				if (j->fd >= 0)
-					close(j->fd);
-				j->fd = -1;
-			}
 			clear_line(&d);
-			reap(req, j, ws, st);
-			if (!j->res->seconds)
-				j->res->seconds = t - j->started;
-			j->pid = 0;
 			running--;
 			left--;
 		}

@@ -37,6 +37,26 @@ struct run_request {
  */
 int run_all(const struct run_request *req, struct run_result *results, struct ss_err *err);
 
+/*
+ * One worker at a time, for callers with their own event loop (the
+ * daemon). req must outlive the job; only req->cfg, mode, probe and
+ * plugins are used. run_job_start records the run and forks; NULL if it
+ * could not (res says why). Then: poll run_job_fd for input and call
+ * run_job_read; call run_job_poll regularly (at least by run_job_wake
+ * seconds, when that is >= 0) until it returns 1: res is then final.
+ */
+struct run_job;
+struct run_job *run_job_start(const struct run_request *req, struct cfg_instance *inst,
+    struct store *st, struct run_result *res);
+int run_job_fd(const struct run_job *j);          /* -1 once the worker closed it */
+void run_job_read(struct run_job *j);
+int run_job_poll(struct run_job *j, struct store *st);
+double run_job_wake(const struct run_job *j);     /* seconds until a deadline, or -1 */
+void run_job_stop(struct run_job *j, int hard);   /* SIGTERM (then SIGKILL after the grace) or SIGKILL */
+const char *run_job_progress(const struct run_job *j, int64_t *done, int64_t *total);
+struct cfg_instance *run_job_instance(const struct run_job *j);
+void run_job_free(struct run_job *j);
+
 /* Signal name for a number ("SIGSEGV"), or "signal N". */
 const char *run_signal_name(int sig, char buf[16]);
 

@@ -27,7 +27,7 @@ contains out "fixture fails at lead 10"
 [ "$(sql 'select status || ":" || leads_inserted from runs order by id desc limit 1')" = "failed:8" ] || fail "run row"
 
 # Crash (SIGSEGV) at lead 6 after a checkpoint at 4.
-rm -f store.db*
+rm -rf store.db*
 conf "crash_at = 6"
 # Under AddressSanitizer, let the SIGSEGV kill the worker as it would
 # without it, instead of ASan reporting and exiting.
@@ -40,7 +40,7 @@ $(sql 'select error from runs')
 EOT
 
 # exit() from inside the plugin.
-rm -f store.db*
+rm -rf store.db*
 conf "exit_at = 2"
 expect_rc 1 "$SALESYNC" -c c.ini sync
 contains out "ended the worker process (exit status 3)"
@@ -48,7 +48,7 @@ contains out "ended the worker process (exit status 3)"
 [ "$(sql 'select status from runs')" = failed ] || fail "run failed"
 
 # A hang past timeout =: SIGTERM is ignored by the hung code, SIGKILL ends it.
-rm -f store.db*
+rm -rf store.db*
 conf "hang_at = 6
 timeout = 1s"
 expect_rc 1 "$SALESYNC" -c c.ini sync
@@ -56,7 +56,7 @@ contains out "timed out"
 [ "$(sql 'select count(*) from leads')" = 4 ] || fail "4 leads after timeout"
 
 # Quota spent: partial, and what was emitted is kept.
-rm -f store.db*
+rm -rf store.db*
 conf "quota_at = 7"
 expect_rc 1 "$SALESYNC" -c c.ini sync
 contains out "partial"
@@ -64,7 +64,7 @@ contains out "partial"
 [ "$(sql 'select status from runs')" = partial ] || fail "run partial"
 
 # A record the host refuses (bad time) is skipped by this plugin and counted.
-rm -f store.db*
+rm -rf store.db*
 conf "bad_at = 3"
 expect_rc 0 "$SALESYNC" -c c.ini sync
 contains out "1 skipped"
@@ -72,7 +72,7 @@ contains err "created_at 'not a time' is not a time"
 [ "$(sql 'select count(*) from leads')" = 9 ] || fail "9 leads after one skip"
 
 # Inline (--no-fork) gives the same result for an error.
-rm -f store.db*
+rm -rf store.db*
 conf "fail_at = 10"
 expect_rc 1 "$SALESYNC" -c c.ini sync --no-fork
 [ "$(sql 'select count(*) from leads')" = 8 ] || fail "8 leads after failure, inline"

@@ -23,7 +23,7 @@ expect_rc 1 "$SALESYNC" -c c.ini check
 contains out "refused the bearer credentials"
 
 # --- API key in the query (redacted from logged URLs), and in a header
-rm -f store.db*
+rm -rf store.db*
 fake_ctl reset-log >/dev/null
 FAKE_URL_BEARER=$FAKE_URL
 fake_start acme --auth apikey-query --key-query api_key --token Qu3ry-Key --records 5
@@ -34,7 +34,7 @@ contains err "api_key=***"
 no_secrets Qu3ry-Key
 
 fake_start acme --auth apikey-header --key-header X-Api-Key --token H3ader-Key --records 5
-rm -f store.db*
+rm -rf store.db*
 http_conf httpfix_hdr "token = H3ader-Key" "auth = api_key"
 expect_rc 0 "$SALESYNC" -c c.ini -v sync
 contains out "leads 5 new"

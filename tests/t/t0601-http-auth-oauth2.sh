@@ -8,7 +8,7 @@ plugins httpfix httpfix_hdr
 
 # --- HTTP basic
 fake_start acme --auth basic --username ops --password 'Pa55;word#1' --records 4
-rm -f store.db*
+rm -rf store.db*
 http_conf httpfix "username = ops" "password = Pa55;word#1"
 expect_rc 0 "$SALESYNC" -c c.ini -v sync
 contains out "leads 4 new"
@@ -19,7 +19,7 @@ contains out "refused the basic credentials"
 no_secrets nope-Pa55
 
 # --- OAuth2 refresh-token grant with rotation
-rm -f store.db*
+rm -rf store.db*
 fake_start acme --auth oauth2 --client-id cid --client-secret Cl1ent-S3cret \
 	--refresh-token R0-refresh --rotate --records 25 --page-size 10
 http_conf httpfix "client_id = cid" "client_secret = Cl1ent-S3cret" "refresh_token = R0-refresh" \

@@ -6,7 +6,7 @@
 plugins httpfix httpfix_hdr
 
 # --- service-account JWT (RS256), as Google issues keys
-rm -f store.db*
+rm -rf store.db*
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out sa.pem 2>/dev/null
 openssl pkey -in sa.pem -pubout -out sa.pub 2>/dev/null
 fake_start acme --auth jwt --client-email sync@proj.iam.example --public-key sa.pub --records 6

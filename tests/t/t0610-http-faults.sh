@@ -40,7 +40,7 @@ contains out "leads 1 new"
 
 # 503 forever: fails after max_attempts with a clear message; what the
 # earlier pages committed stays.
-rm -f store.db*
+rm -rf store.db*
 fake_ctl control '{"status_sequence": [200, 503, 503, 503, 503]}' >/dev/null
 expect_rc 1 "$SALESYNC" -c c.ini sync
 contains out "HTTP 503 after 3 attempts; the tool keeps failing, try again later"
@@ -102,7 +102,7 @@ contains out "check the host name in base_url"
 no_secrets tok-F4ult
 
 # The run records what the HTTP layer did; status shows it.
-rm -f store.db*
+rm -rf store.db*
 http_conf httpfix "token = tok-F4ult" "max_attempts = 3"
 fake_ctl control '{"status_sequence": [{"status": 429, "retry_after": "1"}, 503]}' >/dev/null
 expect_rc 0 "$SALESYNC" -c c.ini sync
@@ -113,11 +113,11 @@ contains out "retries, 1 throttled (429)"
 
 # rate_limit = 2/1s spaces the requests out; the tool's own remaining/reset
 # headers are obeyed too, so its limit is never hit with a 429.
-rm -f store.db*
+rm -rf store.db*
 http_conf httpfix "token = tok-F4ult" "rate_limit = 2/1s" "page_size = 5"
 expect_rc 0 "$SALESYNC" -c c.ini sync
 [ "$(sql 'select wait_ms >= 1000 from runs')" = 1 ] || fail "rate_limit did not wait: $(sql 'select requests, wait_ms from runs')"
-rm -f store.db*
+rm -rf store.db*
 fake_ctl control '{"rate_limit": {"limit": 3, "window_s": 1}}' >/dev/null
 http_conf httpfix "token = tok-F4ult" "page_size = 5"
 expect_rc 0 "$SALESYNC" -c c.ini sync
@@ -126,7 +126,7 @@ fake_ctl control '{"rate_limit": null}' >/dev/null
 
 # The plugin recognises its tool's "daily quota spent" (a 403 here, which
 # the host alone would hand back as an error): the run ends partial at once.
-rm -f store.db*
+rm -rf store.db*
 http_conf httpfix "token = tok-F4ult"
 fake_ctl control '{"body_override": {"count": 1, "status": 403, "content_type": "application/json", "body": "{\"error\": \"daily_quota\"}"}}' >/dev/null
 expect_rc 1 "$SALESYNC" -c c.ini sync

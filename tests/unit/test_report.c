@@ -897,6 +897,8 @@ static void test_one_rep(void **state)
 	want_int(r, "pipeline.closed.lost", 1);
 	want_size(r, "targets.reps", 1);
 	want_str(r, "targets.reps[0].rep", "bob@x.test");
+	want_size(r, "targets.teams", 0);
+	want_int(r, "targets.total.quota.USD", 32000);
 	want_size(r, "training.reps", 1);
 	want_int(r, "funnel.total.leads", 2);
 	json_decref(r);

@@ -36,27 +36,38 @@ int app_store_exit(int code)
 	return code == SS_ERETRY ? EXIT_LOCKED : EXIT_STORE;
 }
 
-static int load_plugins(struct app *a)
+static int load_plugins(struct cfg *c, struct ldr_set *plugins)
 {
 	int bad = 0;
 
-	for (size_t i = 0; i < a->cfg->ninst; i++) {
-		struct cfg_instance *in = &a->cfg->inst[i];
+	for (size_t i = 0; i < c->ninst; i++) {
+		struct cfg_instance *in = &c->inst[i];
 		const struct ldr_plugin *lp;
 		struct ss_err e;
 
-		if (ldr_load(&a->plugins, a->cfg->plugin_dir, in->plugin, &e) != 0) {
-			fprintf(stderr, "%s:%d: [%s] %s\n", a->cfg->path, in->plugin_line, in->name, e.msg);
+		if (ldr_load(plugins, c->plugin_dir, in->plugin, &e) != 0) {
+			fprintf(stderr, "%s:%d: [%s] %s\n", c->path, in->plugin_line, in->name, e.msg);
 			bad = 1;
 			continue;
 		}
-		lp = ldr_find(&a->plugins, in->plugin);
-		if (cfg_validate(a->cfg, in, lp->desc, &e) != 0) {
+		lp = ldr_find(plugins, in->plugin);
+		if (cfg_validate(c, in, lp->desc, &e) != 0) {
 			fprintf(stderr, "%s\n", e.msg);
 			bad = 1;
 		}
 	}
 	return bad ? EXIT_CONFIG : EXIT_OK;
+}
+
+int app_load_config(const char *path, struct cfg **cfg, struct ldr_set *plugins)
+{
+	struct ss_err e;
+
+	if (cfg_load(path, SS_PLUGIN_DIR, cfg, &e) != 0) {
+		fprintf(stderr, "%s\n", e.msg);
+		return EXIT_CONFIG;
+	}
+	return load_plugins(*cfg, plugins);
 }
 
 int app_load(struct app *a)
@@ -70,15 +81,11 @@ int app_load(struct app *a)
 		fprintf(stderr, "salesync: %s\n", e.msg);
 		return EXIT_CONFIG;
 	}
-	rc = cfg_load(path, SS_PLUGIN_DIR, &a->cfg, &e);
+	rc = app_load_config(path, &a->cfg, &a->plugins);
 	free(path);
-	if (rc != 0) {
-		fprintf(stderr, "%s\n", e.msg);
-		return EXIT_CONFIG;
-	}
-	if (!a->verbose && !a->quiet)
+	if (a->cfg && !a->verbose && !a->quiet)
 		log_set_level(a->cfg->log_level);
-	return load_plugins(a);
+	return rc;
 }
 
 void app_free(struct app *a)

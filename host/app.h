@@ -33,6 +33,10 @@ struct app {
  * EXIT_CONFIG, or EXIT_OK.
  */
 int app_load(struct app *a);
+
+/* The same for one path into *cfg (caller frees with cfg_free, also on
+ * failure) and plugins (ldr_free). */
+int app_load_config(const char *path, struct cfg **cfg, struct ldr_set *plugins);
 void app_free(struct app *a);
 
 /*

@@ -63,7 +63,7 @@
 #define CFG_ERR_TEXT_MAX 16384       /* stop storing error text past this */
 
 static const char *const host_keys_salesync = "store, plugin_dir, jobs, log_level, socket, "
-	"precedence";
+	"precedence, log_format, max_backoff, shutdown_grace, user";
 static const char *const lead_statuses[] = {"new", "working", "qualified", "unqualified",
 	"converted", NULL};
 static const char *const deal_stages[] = {"open", "won", "lost", NULL};
@@ -617,13 +617,32 @@ static void host_key(struct parse *p, const char *key, const char *value, int li
 			    value);
 	} else if (strcmp(key, "precedence") == 0) {
 		precedence_key(p, value, line);
+	} else if (strcmp(key, "log_format") == 0) {
+		if (strcmp(value, "text") && strcmp(value, "logfmt") && strcmp(value, "json"))
+			perr(p, line, "[salesync] log_format: expected one of: text, logfmt, json; got '%.60s'",
+			    value);
+		else {
+			free(c->log_format);
+			c->log_format = xstrdup(value);
+		}
+	} else if (strcmp(key, "max_backoff") == 0 || strcmp(key, "shutdown_grace") == 0) {
+		if (util_parse_duration(value, &n) || n < 1)
+			perr(p, line, "[salesync] %s: expected a duration (e.g. 30s, 15m, 1h); got '%.60s'",
+			    key, value);
+		else if (key[0] == 'm')
+			c->max_backoff = n;
+		else
+			c->shutdown_grace = n;
+	} else if (strcmp(key, "user") == 0) {
+		free(c->user);
+		c->user = xstrdup(value);
 	}
 }
 
 static int is_host_key(const char *key)
 {
 	static const char *const known[] = {"store", "plugin_dir", "jobs", "log_level", "socket",
-		"precedence", NULL};
+		"precedence", "log_format", "max_backoff", "shutdown_grace", "user", NULL};
 	return in_list(key, known);
 }
 
@@ -816,6 +835,8 @@ int cfg_load(const char *path, const char *default_plugin_dir, struct cfg **out,
 	c->dir = dir_of(path);
 	c->jobs = 2;
 	c->log_level = SS_LOG_INFO;
+	c->max_backoff = 3600;
+	c->shutdown_grace = 30;
 	p.c = c;
 	p.sec = SEC_NONE;
 
@@ -911,6 +932,8 @@ void cfg_free(struct cfg *c)
 	free(c->store);
 	free(c->plugin_dir);
 	free(c->socket);
+	free(c->log_format);
+	free(c->user);
 	free(c);
 }
 

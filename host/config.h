@@ -48,6 +48,10 @@ struct cfg {
 	int jobs;         /* default 2 */
 	int log_level;    /* SS_LOG_*, default SS_LOG_INFO */
 	char *socket;     /* resolved; default: store path + ".sock" */
+	char *log_format; /* daemon log lines: text, logfmt or json; NULL: logfmt */
+	int64_t max_backoff;    /* seconds; a failing instance's interval grows up to it (1h) */
+	int64_t shutdown_grace; /* seconds running syncs get on SIGTERM (30s) */
+	char *user;       /* daemon started as root: the user to run as, or NULL */
 	/* `precedence = a, b`: instances whose values win in the unified
 	 * people/reps golden records, first first (each one an instance of this
 	 * file, no repeats); NULL/0 if not set. */

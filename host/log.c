@@ -9,6 +9,7 @@
 #include "util.h"
 
 static int log_level = SS_LOG_INFO;
+static int log_format = LOG_TEXT;
 static char **secrets;
 static size_t nsecrets;
 
@@ -17,6 +18,11 @@ static const char *const level_names[] = {"error", "warn", "info", "debug"};
 void log_set_level(int level)
 {
 	log_level = level;
+}
+
+void log_set_format(int format)
+{
+	log_format = format;
 }
 
 int log_get_level(void)
@@ -33,6 +39,39 @@ int log_parse_level(const char *s, int *level)
 		}
 	}
 	return SS_EINVAL;
+}
+
+static void json_str(struct sb *b, const char *s)
+{
+	sb_addc(b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			sb_addf(b, "\\%c", c);
+		else if (c < 0x20)
+			sb_addf(b, "\\u%04x", c);
+		else
+			sb_addc(b, (char)c);
+	}
+	sb_addc(b, '"');
+}
+
+static void logfmt_str(struct sb *b, const char *s)
+{
+	if (*s && !strpbrk(s, " =\"\\\n\t")) {
+		sb_adds(b, s);
+		return;
+	}
+	sb_addc(b, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			sb_addc(b, '\\');
+		if (*s == '\n')
+			sb_adds(b, "\\n");
+		else
+			sb_addc(b, *s);
+	}
+	sb_addc(b, '"');
 }
 
 void log_add_secret(const char *value)
@@ -73,6 +112,51 @@ char *log_redact(const char *text)
 	return out.buf;
 }
 
+/* logfmt or JSON: one record per line, for journald and log shippers. The
+ * prefix "plugin:instance" becomes two fields. */
+static void structured(int level, const char *prefix, const char *msg)
+{
+	char ts[21], plugin[64] = "", instance[128] = "";
+	const char *colon = prefix ? strchr(prefix, ':') : NULL;
+	struct sb b = {0};
+
+	util_now_iso(ts);
+	if (colon) {
+		snprintf(plugin, sizeof plugin, "%.*s", (int)(colon - prefix), prefix);
+		snprintf(instance, sizeof instance, "%s", colon + 1);
+	} else if (prefix) {
+		snprintf(instance, sizeof instance, "%s", prefix);
+	}
+	if (log_format == LOG_JSON) {
+		sb_addf(&b, "{\"ts\":\"%s\",\"level\":\"%s\"", ts, level_names[level]);
+		if (*instance) {
+			sb_adds(&b, ",\"instance\":");
+			json_str(&b, instance);
+		}
+		if (*plugin) {
+			sb_adds(&b, ",\"plugin\":");
+			json_str(&b, plugin);
+		}
+		sb_adds(&b, ",\"msg\":");
+		json_str(&b, msg);
+		sb_adds(&b, "}");
+	} else {
+		sb_addf(&b, "ts=%s level=%s", ts, level_names[level]);
+		if (*instance) {
+			sb_adds(&b, " instance=");
+			logfmt_str(&b, instance);
+		}
+		if (*plugin) {
+			sb_adds(&b, " plugin=");
+			logfmt_str(&b, plugin);
+		}
+		sb_adds(&b, " msg=");
+		logfmt_str(&b, msg);
+	}
+	fprintf(stderr, "%s\n", b.buf);
+	sb_free(&b);
+}
+
 void log_vmsg(int level, const char *prefix, const char *fmt, va_list ap)
 {
 	char *raw, *clean;
@@ -89,7 +173,9 @@ void log_vmsg(int level, const char *prefix, const char *fmt, va_list ap)
 	raw = xmalloc((size_t)n + 1);
 	vsnprintf(raw, (size_t)n + 1, fmt, ap);
 	clean = nsecrets ? log_redact(raw) : raw;
-	if (prefix)
+	if (log_format != LOG_TEXT)
+		structured(level, prefix, clean);
+	else if (prefix)
 		fprintf(stderr, "salesync: [%s] %s%s\n", prefix,
 		    level == SS_LOG_ERROR ? "error: " : level == SS_LOG_WARN ? "warning: " : "",
 		    clean);

@@ -11,6 +11,11 @@
 #include "../sdk/salesync/plugin.h"
 
 void log_set_level(int level);          /* SS_LOG_*; default SS_LOG_INFO */
+
+/* Line format: "salesync: [prefix] msg" (the CLI's), logfmt or JSON lines
+ * (the daemon's, `log_format =`). */
+enum { LOG_TEXT = 0, LOG_LOGFMT, LOG_JSON };
+void log_set_format(int format);
 int log_get_level(void);
 int log_parse_level(const char *s, int *level); /* error|warn|info|debug */
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "daemon.h"
 #include "log.h"
 
 static const char usage[] =
@@ -36,7 +37,7 @@ static const struct {
 } commands[] = {
     {"sync", cmd_sync}, {"check", cmd_check}, {"plugins", cmd_plugins},
     {"status", cmd_status}, {"export", cmd_export}, {"report", cmd_report},
-    {"plugin-test", cmd_plugintest},
+    {"plugin-test", cmd_plugintest}, {"daemon", cmd_daemon},
 };
 
 int main(int argc, char **argv)

@@ -60,6 +60,7 @@ them (all fields, deleted included), plus "Organization".
 
 import base64
 import calendar
+import hashlib
 import os
 import random
 import re
@@ -193,8 +194,9 @@ def b62(n, width):
 
 
 def make_id(kind, n):
-    # Scrambled so that the Id order differs from the creation order.
-    return sf18(PREFIX[kind] + "5g0" + b62((n * 2654435761 + 97) % 62 ** 9, 9))
+    # Hashed, so that the Id order differs from the creation order.
+    h = int(hashlib.sha256(("%s:%d" % (kind, n)).encode()).hexdigest(), 16)
+    return sf18(PREFIX[kind] + "5g0" + b62(h % 62 ** 9, 9))
 
 
 def fmt_dt(ts):
@@ -563,7 +565,8 @@ class Salesforce(FakeServer):
                 "LastName": "Automated Process" if automated else last,
                 "Username": "user%d@fake-org.example" % n,
                 "Email": None if automated else "%s.%s%d@Fake-Org.example" % (
-                    first.lower(), re.sub(r"[^a-z]", "", last.lower()), n),
+                    re.sub(r"[^a-z]", "", first.lower()),
+                    re.sub(r"[^a-z]", "", last.lower()), n),
                 "IsActive": n != 4,
                 "Title": rng.choice(["Account Executive", "SDR", "Sales Manager"]),
                 "Department": rng.choice(["East", "West", "Inside Sales", None]),
@@ -602,7 +605,7 @@ class Salesforce(FakeServer):
                 opps = sorted(self.data["Opportunity"])
                 contacts = sorted(self.data["Contact"])
                 r.update({"IsConverted": True, "Status": "Closed - Converted",
-                          "ConvertedDate": ts - 86400,
+                          "ConvertedDate": min(ts, created + 86400 * rng.randint(1, 30)),
                           "ConvertedOpportunityId": opps[(n // 5) % len(opps)] if opps else None,
                           "ConvertedContactId": contacts[(n // 5) % len(contacts)] if contacts else None,
                           "ConvertedAccountId": self._pick("Account")})

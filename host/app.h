@@ -56,6 +56,12 @@ int cmd_plugins(struct app *a, int argc, char **argv);
 int cmd_status(struct app *a, int argc, char **argv);
 int cmd_export(struct app *a, int argc, char **argv);
 int cmd_plugintest(struct app *a, int argc, char **argv);
+int cmd_reset(struct app *a, int argc, char **argv);
+int cmd_pause(struct app *a, int argc, char **argv);
+int cmd_resume(struct app *a, int argc, char **argv);
+int cmd_reload(struct app *a, int argc, char **argv);
+int cmd_runs(struct app *a, int argc, char **argv);
+int cmd_metrics(struct app *a, int argc, char **argv);
 int cmd_report(struct app *a, int argc, char **argv);
 
 /* Prints "salesync: msg" and returns EXIT_USAGE, for bad command lines. */

@@ -3,8 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
+#include "control.h"
 #include "store.h"
 
 static const char help[] =
@@ -28,6 +30,42 @@ static void fmt_age(const char *iso, char *buf, size_t n)
 		snprintf(buf, n, "%lldh ago", (long long)(age / 3600));
 	else
 		snprintf(buf, n, "%lldd ago", (long long)(age / 86400));
+}
+
+/* The daemon's view of the instances (state, next run), or NULL. */
+static json_t *daemon_status(struct app *a)
+{
+	struct ss_err e;
+	struct sb b = {0};
+	json_t *ans = NULL, *req = json_pack("{s:s}", "cmd", "status");
+	int fd = ctl_connect(a->cfg->socket, &e);
+
+	if (fd >= 0) {
+		if (ctl_send(fd, req, &e) == 0)
+			ans = ctl_recv(fd, &b, 10000, &e);
+		close(fd);
+	}
+	json_decref(req);
+	sb_free(&b);
+	return ans;
+}
+
+static void show_daemon(json_t *d, const char *name)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(json_object_get(d, "instances"), i, v) {
+		const char *due = json_string_value(json_object_get(v, "next_due"));
+		json_int_t fails = json_integer_value(json_object_get(v, "failures"));
+		if (strcmp(json_string_value(json_object_get(v, "instance")), name) != 0)
+			continue;
+		printf("%-20s   daemon: %s%s%s", "", json_string_value(json_object_get(v, "state")),
+		    due ? ", next run " : "", due ? due : "");
+		if (fails)
+			printf(", %lld failure%s in a row (backing off)", (long long)fails, fails == 1 ? "" : "s");
+		printf("\n");
+	}
 }
 
 static void show(struct store *st, const struct cfg_instance *in)
@@ -67,6 +105,7 @@ static void show(struct store *st, const struct cfg_instance *in)
 int cmd_status(struct app *a, int argc, char **argv)
 {
 	struct cfg_instance **inst;
+	json_t *d;
 	struct store *st;
 	struct ss_err e;
 	size_t n;
@@ -91,9 +130,19 @@ int cmd_status(struct app *a, int argc, char **argv)
 		free(inst);
 		return app_store_exit(rc);
 	}
+	d = daemon_status(a);
 	printf("store: %s\n", a->cfg->store);
-	for (size_t i = 0; i < n; i++)
+	if (d)
+		printf("daemon: running (pid %lld, socket %s)\n",
+		    (long long)json_integer_value(json_object_get(d, "pid")), a->cfg->socket);
+	else
+		printf("daemon: not running\n");
+	for (size_t i = 0; i < n; i++) {
 		show(st, inst[i]);
+		if (d)
+			show_daemon(d, inst[i]->name);
+	}
+	json_decref(d);
 	store_close(st);
 	free(inst);
 	return EXIT_OK;

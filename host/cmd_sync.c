@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app.h"
+#include "control.h"
 #include "runner.h"
 #include "store.h"
 
@@ -76,6 +78,69 @@ static void print_summary(struct app *a, struct cfg_instance **inst, size_t n,
 	store_close(st);
 }
 
+/*
+ * Asks the running daemon to sync inst and waits for the results, so a
+ * CLI sync never overlaps the daemon's own runs. Returns 0 with res
+ * filled, or -1 when no daemon answers (the caller syncs by itself).
+ */
+static int via_daemon(struct app *a, struct cfg_instance **inst, size_t n, int full,
+    struct run_result *res)
+{
+	struct ss_err e;
+	struct sb buf = {0};
+	json_t *req, *names = json_array(), *msg;
+	int fd = ctl_connect(a->cfg->socket, &e), rc = -1;
+
+	if (fd < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(names, json_string(inst[i]->name));
+	req = json_pack("{s:s, s:o, s:b, s:b}", "cmd", "sync", "instances", names, "full", full,
+	    "wait", 1);
+	if (ctl_send(fd, req, &e) != 0)
+		goto out;
+	if (!a->quiet)
+		fprintf(stderr, "salesync: the daemon (socket %s) runs the sync\n", a->cfg->socket);
+	while ((msg = ctl_recv(fd, &buf, -1, &e))) {
+		const char *ev = json_string_value(json_object_get(msg, "event"));
+		const char *name = json_string_value(json_object_get(msg, "instance"));
+		if (json_is_false(json_object_get(msg, "ok"))) {
+			fprintf(stderr, "salesync: daemon: %s\n", json_string_value(json_object_get(msg, "error")));
+			json_decref(msg);
+			rc = -2;
+			break;
+		}
+		if (json_is_true(json_object_get(msg, "done"))) {
+			json_decref(msg);
+			rc = 0;
+			break;
+		}
+		for (size_t i = 0; ev && name && i < n; i++) {
+			if (strcmp(inst[i]->name, name) != 0)
+				continue;
+			if (!strcmp(ev, "finished")) {
+				snprintf(res[i].status, sizeof res[i].status, "%s",
+				    json_string_value(json_object_get(msg, "status")));
+				snprintf(res[i].error, sizeof res[i].error, "%s",
+				    json_string_value(json_object_get(msg, "error")));
+				res[i].run_id = json_integer_value(json_object_get(msg, "run"));
+				res[i].seconds = json_number_value(json_object_get(msg, "seconds"));
+			} else if (!strcmp(ev, "progress") && !a->quiet) {
+				fprintf(stderr, "salesync: progress %s: %s %lld\n", name,
+				    json_string_value(json_object_get(msg, "stream")),
+				    (long long)json_integer_value(json_object_get(msg, "done")));
+			}
+		}
+		json_decref(msg);
+	}
+	if (rc == -1)
+		fprintf(stderr, "salesync: the daemon stopped answering: %s\n", e.msg);
+out:
+	close(fd);
+	sb_free(&buf);
+	return rc == -1 ? -2 : rc;
+}
+
 static int run(struct app *a, int argc, char **argv, enum wrk_mode mode, const char *help)
 {
 	static const struct option longopts[] = {
@@ -118,6 +183,15 @@ static int run(struct app *a, int argc, char **argv, enum wrk_mode mode, const c
 	req.no_fork = no_fork;
 	req.quiet = a->quiet;
 	res = xcalloc(n, sizeof *res);
+	if (mode != WRK_CHECK && !no_fork && (rc = via_daemon(a, inst, n, full, res)) != -1) {
+		if (rc == 0)
+			print_summary(a, inst, n, res);
+		for (size_t i = 0; i < n; i++)
+			failed |= strcmp(res[i].status, "ok") != 0;
+		free(res);
+		free(inst);
+		return rc != 0 || failed ? EXIT_FAILED : EXIT_OK;
+	}
 	if ((rc = run_all(&req, res, &e)) != 0) {
 		fprintf(stderr, "salesync: %s\n", e.msg);
 		free(res);

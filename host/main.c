@@ -37,7 +37,9 @@ static const struct {
 } commands[] = {
     {"sync", cmd_sync}, {"check", cmd_check}, {"plugins", cmd_plugins},
     {"status", cmd_status}, {"export", cmd_export}, {"report", cmd_report},
-    {"plugin-test", cmd_plugintest}, {"daemon", cmd_daemon},
+    {"plugin-test", cmd_plugintest}, {"daemon", cmd_daemon}, {"reset", cmd_reset},
+    {"pause", cmd_pause}, {"resume", cmd_resume}, {"reload", cmd_reload}, {"runs", cmd_runs},
+    {"metrics", cmd_metrics},
 };
 
 int main(int argc, char **argv)

@@ -199,38 +199,45 @@ static void read_reports(struct run_job *j)
  * the worker, so it is held until both have let go, and released by the
  * kernel whatever happens to them.
  */
-static int lock_instance(const struct run_request *req, struct run_job *j)
+int run_lock_instance(const struct cfg *c, const char *instance, int *fd_out, char *why,
+    size_t whylen)
 {
-	char *dir = xasprintf("%s.locks", req->cfg->store);
-	char *path = xasprintf("%s/%s", dir, j->inst->name);
+	char *dir = xasprintf("%s.locks", c->store);
+	char *path = xasprintf("%s/%s", dir, instance);
 	char pid[32] = "";
 	int fd, rc = 0;
 
-	j->lock_fd = -1;
+	*fd_out = -1;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		snprintf(j->res->error, sizeof j->res->error, "cannot create %s: %s", dir, strerror(errno));
+		snprintf(why, whylen, "cannot create %s: %s", dir, strerror(errno));
 		rc = -1;
 	} else if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		snprintf(j->res->error, sizeof j->res->error, "cannot open %s: %s", path, strerror(errno));
+		snprintf(why, whylen, "cannot open %s: %s", path, strerror(errno));
 		rc = -1;
 	} else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		ssize_t n = read(fd, pid, sizeof pid - 1);
 		pid[n > 0 ? n : 0] = '\0';
-		snprintf(j->res->error, sizeof j->res->error,
-		    "instance %s is already syncing (process %s); not started", j->inst->name,
-		    *pid ? pid : "?");
+		snprintf(why, whylen, "instance %s is already syncing (process %s); not started",
+		    instance, *pid ? pid : "?");
 		close(fd);
 		rc = -1;
 	} else {
 		if (ftruncate(fd, 0) == 0)
 			dprintf(fd, "%ld", (long)getpid());
-		j->lock_fd = fd;
+		*fd_out = fd;
 	}
-	if (rc != 0)
-		snprintf(j->res->status, sizeof j->res->status, "failed");
 	free(path);
 	free(dir);
 	return rc;
+}
+
+static int lock_instance(const struct run_request *req, struct run_job *j)
+{
+	if (run_lock_instance(req->cfg, j->inst->name, &j->lock_fd, j->res->error,
+	        sizeof j->res->error) == 0)
+		return 0;
+	snprintf(j->res->status, sizeof j->res->status, "failed");
+	return -1;
 }
 
 static void unlock_instance(struct run_job *j)

@@ -57,6 +57,15 @@ const char *run_job_progress(const struct run_job *j, int64_t *done, int64_t *to
 struct cfg_instance *run_job_instance(const struct run_job *j);
 void run_job_free(struct run_job *j);
 
+/*
+ * Takes the run lock of an instance (STORE.locks/INSTANCE, flock) without
+ * waiting: 0 with *fd (close it to release), or -1 with why (e.g. "already
+ * syncing (process N)"). Runs take it; so does anything that must not
+ * overlap a run, such as a cursor reset.
+ */
+int run_lock_instance(const struct cfg *c, const char *instance, int *fd, char *why,
+    size_t whylen);
+
 /* Signal name for a number ("SIGSEGV"), or "signal N". */
 const char *run_signal_name(int sig, char buf[16]);
 

@@ -67,6 +67,7 @@ char *sf_buf_take(struct sf_buf *b)
 		sf_buf_free(b);
 		return NULL;
 	}
+	b->s[b->len] = '\0';
 	s = b->s;
 	memset(b, 0, sizeof *b);
 	return s;
@@ -305,11 +306,11 @@ void sf_error_parse(const char *body, size_t len, char *code, size_t cn, char *m
 		if (body)
 			memcpy(msg, body, k);
 		msg[body ? k : 0] = '\0';
-		/* A body may hold NULs or newlines: keep the message one line. */
-		for (size_t i = 0; msg[i]; i++) {
-			if (msg[i] == '\n' || msg[i] == '\r')
-				msg[i] = ' ';
-		}
+	}
+	/* Messages (INVALID_FIELD's) and bodies span lines: keep one. */
+	for (size_t i = 0; mn && msg[i]; i++) {
+		if (msg[i] == '\n' || msg[i] == '\r' || msg[i] == '\t')
+			msg[i] = ' ';
 	}
 	json_decref(j);
 }

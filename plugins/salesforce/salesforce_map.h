@@ -10,7 +10,11 @@
 #include <jansson.h>
 #include <stddef.h>
 
+/* Unit tests are built without -Isdk and include the SDK header by path
+ * first. */
+#ifndef SALESYNC_PLUGIN_H
 #include <salesync/plugin.h>
+#endif
 
 /* A growable string. `oom` is set (and the text left as it was) when an
  * allocation failed; sf_buf_take then returns NULL. */

@@ -48,6 +48,7 @@ Control extensions (POST /_fake/control):
   {"add": {"Lead": N, "Contact": N, "Opportunity": N, "User": N}}
   {"set": {"<id>": {"Field": value, ...}}}  set fields (SystemModstamp bumped)
   {"expire_locators": true}  every open query locator becomes invalid
+  {"expire_locators_after": N}  ... just before the Nth API request from now
   {"api_usage": N}, {"api_limit": N}  the 24-hour API counter and allowance
   {"concurrent_limit_next": N}  next N API requests: 403
                         REQUEST_LIMIT_EXCEEDED "ConcurrentPerOrgLongTxn ..."
@@ -496,6 +497,7 @@ class Salesforce(FakeServer):
         self.api_usage = 0
         self.api_limit = self.args.api_limit
         self.concurrent_next = 0
+        self.locator_countdown = 0
         self.locators = {}
         self.n_locator = 0
         self.counter = {k: 0 for k in PREFIX}
@@ -881,6 +883,10 @@ class Salesforce(FakeServer):
     def handle_route(self, req):
         with self.lock:
             self.api_usage += 1
+            if self.locator_countdown > 0:
+                self.locator_countdown -= 1
+                if self.locator_countdown == 0:
+                    self.locators.clear()
             if self.concurrent_next > 0:
                 self.concurrent_next -= 1
                 body = [{"message": "ConcurrentPerOrgLongTxn Limit exceeded.",
@@ -1022,7 +1028,8 @@ class Salesforce(FakeServer):
             if value:
                 self.locators.clear()
             return True
-        if key in ("api_usage", "api_limit", "concurrent_limit_next"):
+        if key in ("api_usage", "api_limit", "concurrent_limit_next",
+                   "expire_locators_after"):
             if not isinstance(value, int) or value < 0:
                 raise HTTPError(400, {"error": "bad_control",
                                       "message": "%s: must be an integer >= 0" % key})
@@ -1030,6 +1037,8 @@ class Salesforce(FakeServer):
                 self.api_usage = value
             elif key == "api_limit":
                 self.api_limit = value
+            elif key == "expire_locators_after":
+                self.locator_countdown = value
             else:
                 self.concurrent_next = value
             return True

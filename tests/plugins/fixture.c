@@ -12,7 +12,7 @@
 #include <salesync/plugin.h>
 
 struct state {
-	long leads, batch, fail_at, crash_at, exit_at, quota_at, hang_at, bad_at;
+	long leads, batch, fail_at, crash_at, exit_at, quota_at, hang_at, bad_at, delay_ms;
 	const char *prefix;
 };
 
@@ -36,6 +36,7 @@ static int f_open(ss_ctx *ctx, const struct ss_api *api, void **out)
 	s->quota_at = num(ctx, api, "quota_at");
 	s->hang_at = num(ctx, api, "hang_at");
 	s->bad_at = num(ctx, api, "bad_at");
+	s->delay_ms = num(ctx, api, "delay_ms");
 	s->prefix = api->option(ctx, "id_prefix");
 	if (api->option(ctx, "token"))
 		api->log(ctx, SS_LOG_INFO, "using token %s", api->option(ctx, "token"));
@@ -78,6 +79,10 @@ static int f_sync(ss_ctx *ctx, const struct ss_api *api, void *state)
 		struct ss_lead l = SS_LEAD_INIT;
 		int rc;
 
+		if (s->delay_ms > 0) {
+			struct timespec ts = {s->delay_ms / 1000, (s->delay_ms % 1000) * 1000000L};
+			nanosleep(&ts, NULL);
+		}
 		if (api->cancelled(ctx))
 			return SS_ECANCELLED;
 		if (i == s->fail_at)
@@ -157,6 +162,7 @@ static const struct ss_option options[] = {
     {"hang_at", SS_OPT_INT, 0, NULL, NULL, "sleep forever at lead N, ignoring cancel"},
     {"quota_at", SS_OPT_INT, 0, NULL, NULL, "end with SS_EQUOTA at lead N"},
     {"bad_at", SS_OPT_INT, 0, NULL, NULL, "emit an unparsable time at lead N"},
+    {"delay_ms", SS_OPT_INT, 0, NULL, NULL, "sleep this long before each lead (a slow tool)"},
     {"id_prefix", SS_OPT_STRING, 0, NULL, NULL, "lead id prefix"},
     {"token", SS_OPT_STRING, SS_OPT_SECRET, NULL, NULL, "a secret; 'good' passes check"},
     {"mode", SS_OPT_ENUM, 0, "a", "a|b", "an enum"},

@@ -15,7 +15,7 @@ i=0
 until python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null; do
 	i=$((i + 1)); [ $i -lt 50 ] || fail "openssl s_server did not start"; sleep 0.1
 done
-trap 'kill "$server" 2>/dev/null; rm -rf "$T"; true' EXIT
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$T"' EXIT
 
 FAKE_URL=https://127.0.0.1:$port
 http_conf httpfix "token = tls-T0ken" "max_attempts = 1"

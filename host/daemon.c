@@ -651,8 +651,9 @@ static int listen_socket(struct daemon *d, struct ss_err *err)
 		int rc = bind(d->lfd, (struct sockaddr *)&a, sizeof a);
 		umask(old);
 		if (rc != 0)
-			return err_set(err, SS_EIO, "cannot create the control socket %s: %s%s", path,
-			    strerror(errno), errno == ENOENT ? " (does its directory exist?)" : "");
+			return err_set(err, errno == ENOENT ? SS_EINVAL : SS_EIO,
+			    "cannot create the control socket %s: %s%s", path, strerror(errno),
+			    errno == ENOENT ? " (does its directory exist? see socket =)" : "");
 	}
 	chmod(path, 0600);
 	if (listen(d->lfd, 16) != 0)

@@ -13,6 +13,7 @@ PLUGINDIR ?= $(LIBDIR)/salesync/plugins
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR ?= $(PREFIX)/bin
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+SYSTEMDDIR ?= $(LIBDIR)/systemd/system
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -128,6 +129,9 @@ install: all $(BUILD)/salesync-plugin.pc
 	install -m 755 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)/
 	install -m 644 sdk/salesync/plugin.h $(DESTDIR)$(INCLUDEDIR)/salesync/plugin.h
 	install -m 644 $(BUILD)/salesync-plugin.pc $(DESTDIR)$(PKGCONFIGDIR)/salesync-plugin.pc
+	install -d $(DESTDIR)$(SYSTEMDDIR)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' config/salesync.service > $(DESTDIR)$(SYSTEMDDIR)/salesync.service
+	chmod 644 $(DESTDIR)$(SYSTEMDDIR)/salesync.service
 
 check-style:
 	@sh tools/check-style.sh

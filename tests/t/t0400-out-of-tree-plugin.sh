@@ -8,6 +8,7 @@ make -s -C "$TOP" install BUILD="$BUILD" PREFIX=/usr DESTDIR="$D" >/dev/null
 [ -f "$D/usr/include/salesync/plugin.h" ] || fail "header not installed"
 [ -f "$D/usr/lib/salesync/plugins/csv.so" ] || fail "csv plugin not installed"
 [ -f "$D/usr/lib/pkgconfig/salesync-plugin.pc" ] || fail ".pc not installed"
+grep -q '^ExecStart=/usr/bin/salesync ' "$D/usr/lib/systemd/system/salesync.service" || fail "systemd unit not installed"
 
 # Build the template from a copy, outside the source tree.
 mkdir src && cp "$TOP/sdk/template/template.c" "$TOP/sdk/template/Makefile" src/

@@ -48,7 +48,7 @@ enum moodle_exc_kind moodle_exception_kind(const struct moodle_exc *e)
 		return MOODLE_EXC_ACCESS;
 	if (strcmp(e->errorcode, "nocriteriaset") == 0)
 		return MOODLE_EXC_NOCRITERIA;
-	if (strcmp(e->errorcode, "usernotenroled") == 0)
+	if (strcmp(e->errorcode, "usernotenroled") == 0 || strcmp(e->errorcode, "nottracked") == 0)
 		return MOODLE_EXC_NOTENROLLED;
 	return MOODLE_EXC_OTHER;
 }
@@ -259,6 +259,7 @@ void moodle_iso(long long epoch, char out[21])
 {
 	long long days = epoch / 86400, secs = epoch % 86400, y;
 	unsigned m, d;
+	char buf[64];
 
 	if (secs < 0) {
 		secs += 86400;
@@ -269,8 +270,9 @@ void moodle_iso(long long epoch, char out[21])
 		snprintf(out, 21, "%s", y < 0 ? "0000-01-01T00:00:00Z" : OPEN_END);
 		return;
 	}
-	snprintf(out, 21, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", y, m, d, secs / 3600,
+	snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", y, m, d, secs / 3600,
 	    secs / 60 % 60, secs % 60);
+	snprintf(out, 21, "%s", buf);
 }
 
 void moodle_course_period(json_t *course, char start[21], char end[21])

@@ -26,7 +26,7 @@ enum moodle_exc_kind {
 	MOODLE_EXC_TOKEN,       /* the token is unknown, expired or not for this IP */
 	MOODLE_EXC_ACCESS,      /* a function outside the token's service, a capability */
 	MOODLE_EXC_NOCRITERIA,  /* the course has no completion criteria */
-	MOODLE_EXC_NOTENROLLED  /* the user left the course meanwhile */
+	MOODLE_EXC_NOTENROLLED  /* the user left the course meanwhile, or is not tracked */
 };
 
 enum moodle_exc_kind moodle_exception_kind(const struct moodle_exc *e);

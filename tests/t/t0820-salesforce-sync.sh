@@ -154,7 +154,7 @@ contains out "deals 0 new, 0 updated, 21 unchanged, 0 deleted"
 [ "$(sql "select deleted from deals where id = '$O2'")" = 1 ] || fail "deleted deal stays deleted after --full"
 
 # --- options and INI mappings, on a fresh store
-rm -f store.db*
+rm -rf store.db*
 conf "contacts = no" "link_converted_leads = no" "status.Closed - Converted = qualified" \
 	"stage.Closed Won = lost" "api_version = v61.0"
 fake_ctl reset-log >/dev/null
@@ -167,7 +167,7 @@ contains out "leads 40 new"
 [ "$(sql "select count(*) from deals where stage_raw = 'Closed Won'")" -gt 0 ] || fail "the fake has won deals"
 fake_ctl log api | grep -q '"path": "/services/data/v61.0/' || fail "api_version used"
 fake_ctl log api | grep -q 'ConvertedOpportunityId IN' && fail "no lead lookups when link_converted_leads = no"
-rm -f store.db*
+rm -rf store.db*
 conf "contact_status = working"
 expect_rc 0 "$SALESYNC" -c c.ini sync
 [ "$(sql "select count(*) from leads where id like '003%' and status = 'working'")" = 22 ] || fail "contact_status"

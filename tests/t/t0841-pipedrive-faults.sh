@@ -136,7 +136,7 @@ expect_rc 0 "$SALESYNC" -c c.ini sync
 contains out "leads 30 new"
 contains out "deals 20 new"
 [ "$(fake_ctl stats tokens_issued)" -eq 2 ] || fail "token refreshed once mid-sync: $(fake_ctl stats tokens_issued)"
-ls -la store.db.tokens >&2; cat store.db.tokens/* >&2; fake_ctl stats >&2; exit 1
+grep -q '"refresh_token":"rt-2"' store.db.tokens/crm.refresh || fail "rotated refresh token saved"
 fake_ctl log token | grep -q '"grant_type=refresh_token' || fail "refresh-token grant"
 # Tokens expire between syncs: the next run gets a fresh one.
 fake_ctl control '{"expire_tokens": true, "patch": {"persons": {"4": {}}}}' >/dev/null
@@ -146,4 +146,4 @@ contains out "leads 0 new, 1 updated"
 fake_ctl control '{"refresh_token": "revoked", "expire_tokens": true}' >/dev/null
 expect_rc 1 "$SALESYNC" -c c.ini sync
 contains out "token endpoint $FAKE_URL/oauth/token refused the oauth2 credentials: HTTP 400: invalid_grant"
-no_secrets pd-S3cret pd-R3fresh-1 rt-2
+no_secrets pd-S3cret pd-R3fresh-1 at-1 at-2

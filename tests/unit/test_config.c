@@ -315,7 +315,11 @@ static void test_salesync_keys(void **state)
 	load_bad("[salesync]\njobs = 3\nstroe = x.db\n", &err);
 	assert_err_line(&err, 3,
 	    "[salesync] unknown key 'stroe' (known: store, plugin_dir, jobs, log_level, socket, "
-	    "precedence)");
+	    "precedence, log_format, max_backoff, shutdown_grace, user)");
+
+	load_bad("[salesync]\nmax_backoff = forever\nlog_format = xml\n", &err);
+	assert_err_line(&err, 2, "[salesync] max_backoff: expected a duration");
+	assert_err_line(&err, 3, "[salesync] log_format: expected one of: text, logfmt, json");
 
 	load_bad("[salesync]\njobs = 0\n", &err);
 	assert_err_line(&err, 2, "[salesync] jobs: ");

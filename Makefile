@@ -89,7 +89,7 @@ $(BUILD)/plugins/%.so: $$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$(basename $$
 
 $(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -Iplugins -c -o $@ $<
+	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -Iplugins -Isdk -c -o $@ $<
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $$(UNIT_EXTRA_$$*) $(HOST_LIB)
 	@mkdir -p $(dir $@)

@@ -88,17 +88,23 @@ static int via_daemon(struct app *a, struct cfg_instance **inst, size_t n, int f
 {
 	struct ss_err e;
 	struct sb buf = {0};
-	json_t *req, *names = json_array(), *msg;
+	json_t *req, *names, *msg;
 	int fd = ctl_connect(a->cfg->socket, &e), rc = -1;
 
 	if (fd < 0)
 		return -1;
+	names = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(names, json_string(inst[i]->name));
 	req = json_pack("{s:s, s:o, s:b, s:b}", "cmd", "sync", "instances", names, "full", full,
 	    "wait", 1);
-	if (ctl_send(fd, req, &e) != 0)
+	rc = ctl_send(fd, req, &e);
+	json_decref(req);
+	if (rc != 0) {
+		rc = -1;
 		goto out;
+	}
+	rc = -1;
 	if (!a->quiet)
 		fprintf(stderr, "salesync: the daemon (socket %s) runs the sync\n", a->cfg->socket);
 	while ((msg = ctl_recv(fd, &buf, -1, &e))) {

@@ -71,7 +71,7 @@ struct client {
 struct daemon {
 	const char *config_path;
 	struct gen *gen, *retired;
-	struct slot *slots;
+	struct slot **slots;        /* each allocated alone: jobs keep &slot->req */
 	size_t nslots;
 	struct store *st;
 	int lfd;
@@ -153,8 +153,8 @@ static void gen_release(struct daemon *d, struct gen *g)
 static struct slot *slot_find(struct daemon *d, const char *name)
 {
 	for (size_t i = 0; i < d->nslots; i++) {
-		if (strcmp(d->slots[i].name, name) == 0)
-			return &d->slots[i];
+		if (strcmp(d->slots[i]->name, name) == 0)
+			return d->slots[i];
 	}
 	return NULL;
 }
@@ -174,14 +174,13 @@ static void bind_slots(struct daemon *d, struct gen *g)
 	double now = wall();
 
 	for (size_t i = 0; i < d->nslots; i++)
-		d->slots[i].inst = NULL;
+		d->slots[i]->inst = NULL;
 	for (size_t i = 0; i < g->cfg->ninst; i++) {
 		struct cfg_instance *in = &g->cfg->inst[i];
 		struct slot *s = slot_find(d, in->name);
 		if (!s) {
 			d->slots = xrealloc(d->slots, (d->nslots + 1) * sizeof *d->slots);
-			s = &d->slots[d->nslots++];
-			memset(s, 0, sizeof *s);
+			s = d->slots[d->nslots++] = xcalloc(1, sizeof *s);
 			s->name = xstrdup(in->name);
 		}
 		if (in->every > 0 && (!s->next_due || (s->inst == NULL && !s->job)))
@@ -226,7 +225,7 @@ static size_t running(const struct daemon *d)
 	size_t n = 0;
 
 	for (size_t i = 0; i < d->nslots; i++)
-		n += d->slots[i].job != NULL;
+		n += d->slots[i]->job != NULL;
 	return n;
 }
 
@@ -267,7 +266,7 @@ static void start(struct daemon *d, struct slot *s, double now)
 static void start_due(struct daemon *d, double now)
 {
 	for (size_t i = 0; i < d->nslots && running(d) < (size_t)d->gen->cfg->jobs; i++) {
-		struct slot *s = &d->slots[i];
+		struct slot *s = d->slots[i];
 		int due;
 		if (s->job || !s->inst)
 			continue;
@@ -442,8 +441,8 @@ static int pick(struct daemon *d, json_t *req, struct slot **out, size_t *n, cha
 	}
 	if (!list || json_array_size(list) == 0) {
 		for (i = 0; i < d->nslots; i++) {
-			if (d->slots[i].inst)
-				out[(*n)++] = &d->slots[i];
+			if (d->slots[i]->inst)
+				out[(*n)++] = d->slots[i];
 		}
 		json_decref(list);
 		return 0;
@@ -488,7 +487,7 @@ static void handle(struct daemon *d, struct client *c, json_t *req)
 	} else if (!strcmp(cmd, "status")) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < d->nslots; i++)
-			json_array_append_new(arr, slot_json(d, &d->slots[i]));
+			json_array_append_new(arr, slot_json(d, d->slots[i]));
 		send_json(c, json_pack("{s:b, s:I, s:o}", "ok", 1, "pid", (json_int_t)getpid(), "instances", arr));
 	} else if (!strcmp(cmd, "reload")) {
 		reload(d, bad, sizeof bad);
@@ -709,7 +708,7 @@ static int next_timeout_ms(struct daemon *d, double now)
 	double t = -1;
 
 	for (size_t i = 0; i < d->nslots; i++) {
-		struct slot *s = &d->slots[i];
+		struct slot *s = d->slots[i];
 		double w = -1;
 		if (s->job) {
 			w = run_job_wake(s->job);
@@ -755,8 +754,8 @@ static void begin_stop(struct daemon *d, int sig)
 	    sig == SIGINT ? "SIGINT" : "SIGTERM", running(d), running(d) == 1 ? "" : "s",
 	    (long long)d->gen->cfg->shutdown_grace);
 	for (size_t i = 0; i < d->nslots; i++) {
-		if (d->slots[i].job)
-			run_job_stop(d->slots[i].job, 0);
+		if (d->slots[i]->job)
+			run_job_stop(d->slots[i]->job, 0);
 	}
 }
 
@@ -781,7 +780,9 @@ static void loop(struct daemon *d)
 
 	while (!d->stopping || running(d) > 0) {
 		double now = wall();
-		size_t np = 0, cap = 2 + d->nclients + d->nslots;
+		/* Handling input may add clients (accept) or slots (reload):
+		 * only those polled this round are looked at. */
+		size_t np = 0, nc = d->nclients, ns = d->nslots, cap = 2 + nc + ns;
 		int timeout;
 
 		if (!d->stopping)
@@ -790,10 +791,10 @@ static void loop(struct daemon *d)
 		pfd = xrealloc(pfd, cap * sizeof *pfd);
 		pfd[np++] = (struct pollfd){sigpipe_fds[0], POLLIN, 0};
 		pfd[np++] = (struct pollfd){d->lfd, POLLIN, 0};
-		for (size_t i = 0; i < d->nclients; i++)
+		for (size_t i = 0; i < nc; i++)
 			pfd[np++] = (struct pollfd){d->clients[i].fd, POLLIN, 0};
-		for (size_t i = 0; i < d->nslots; i++)
-			pfd[np++] = (struct pollfd){d->slots[i].job ? run_job_fd(d->slots[i].job) : -1, POLLIN, 0};
+		for (size_t i = 0; i < ns; i++)
+			pfd[np++] = (struct pollfd){d->slots[i]->job ? run_job_fd(d->slots[i]->job) : -1, POLLIN, 0};
 		if (poll(pfd, np, timeout) < 0 && errno != EINTR)
 			break;
 		now = wall();
@@ -810,7 +811,7 @@ static void loop(struct daemon *d)
 		}
 		if (pfd[1].revents)
 			accept_client(d);
-		for (size_t i = 0; i < d->nclients; i++) {
+		for (size_t i = 0; i < nc; i++) {
 			struct client *c = &d->clients[i];
 			if (c->fd >= 0 && pfd[2 + i].revents)
 				read_client(d, c);
@@ -818,10 +819,10 @@ static void loop(struct daemon *d)
 				close_client(c);
 		}
 		for (size_t i = 0; i < d->nslots; i++) {
-			struct slot *s = &d->slots[i];
+			struct slot *s = d->slots[i];
 			if (!s->job)
 				continue;
-			if (pfd[2 + d->nclients + i].revents)
+			if (i < ns && pfd[2 + nc + i].revents)
 				run_job_read(s->job);
 			progress_events(d, s, now);
 			if (run_job_poll(s->job, d->st))
@@ -829,8 +830,8 @@ static void loop(struct daemon *d)
 		}
 		if (d->stopping && now >= d->stop_deadline) {
 			for (size_t i = 0; i < d->nslots; i++) {
-				if (d->slots[i].job)
-					run_job_stop(d->slots[i].job, 1);
+				if (d->slots[i]->job)
+					run_job_stop(d->slots[i]->job, 1);
 			}
 		}
 	}
@@ -902,14 +903,15 @@ out:
 	for (size_t i = 0; i < d.nclients; i++)
 		close_client(&d.clients[i]);
 	for (size_t i = 0; i < d.nslots; i++) {
-		run_job_free(d.slots[i].job);
-		free(d.slots[i].name);
+		run_job_free(d.slots[i]->job);
+		free(d.slots[i]->name);
+		free(d.slots[i]);
 	}
 	free(d.slots);
-	if (d.lfd >= 0) {
+	if (d.lfd >= 0)
 		close(d.lfd);
+	if (d.socket_path)
 		unlink(d.socket_path);
-	}
 	free(d.socket_path);
 	store_close(d.st);
 	while (d.retired) {

@@ -448,7 +448,7 @@ char *norm_dims(const char *json, struct ss_err *err)
 		err_set(err, SS_EINVAL, "dims must be a JSON object");
 		return NULL;
 	}
-	out = json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT);
+	out = json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT | JSON_REAL_PRECISION(15));
 	json_decref(root);
 	if (!out) {
 		err_set(err, SS_EINVAL, "dims could not be serialized");

@@ -5,6 +5,10 @@
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/t/daemon.sh"
 plugins fixture
+# Under AddressSanitizer, let a plugin's SIGSEGV kill its worker as it
+# would without it.
+ASAN_OPTIONS="handle_segv=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export ASAN_OPTIONS
 base='[salesync]
 store = store.db
 plugin_dir = plugins

@@ -193,7 +193,9 @@ static int load_key_file(struct auth *a, struct ss_err *err)
 	a->client_email = xstrdup(email);
 	a->private_key = xstrdup(key);
 	a->key_id = xstrdup(kid);
-	a->token_url = xstrdup(set(a->o.token_url) ? a->o.token_url : uri);
+	/* The option wins, then the key file's own token_uri, then the
+	 * plugin's default. */
+	a->token_url = xstrdup(set(a->o.token_url) ? a->o.token_url : uri ? uri : a->o.default_token_url);
 	json_decref(j);
 	if (!a->token_url)
 		return err_set(err, SS_EINVAL, "key_file %s: no token_uri and no token_url option",
@@ -249,11 +251,11 @@ int auth_new(const struct auth_opts *o, unsigned kinds, struct auth **out, struc
 	}
 	switch (a->kind) {
 	case AUTH_OAUTH2:
-		if (!set(o->token_url) || !set(o->client_id))
+		a->token_url = xstrdup(set(o->token_url) ? o->token_url : o->default_token_url);
+		if (!set(a->token_url) || !set(o->client_id))
 			rc = err_set(err, SS_EINVAL,
 			    "OAuth2 needs token_url and client_id besides refresh_token");
 		a->refresh_token = xstrdup(o->refresh_token);
-		a->token_url = xstrdup(o->token_url);
 		load_rotated(a);
 		break;
 	case AUTH_JWT:

@@ -21,7 +21,8 @@ struct auth_opts {
 	const char *token;
 	const char *username, *password;
 	const char *client_id, *client_secret, *refresh_token;
-	const char *token_url;  /* option, or the plugin's default */
+	const char *token_url;  /* the token_url option, or NULL */
+	const char *default_token_url; /* the plugin's default (OAuth2; JWT after the key file's) */
 	const char *key_file;
 	const char *scope;      /* option, or the plugin's default */
 	const char *key_header, *key_query; /* the plugin's API key placement */

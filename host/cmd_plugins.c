@@ -44,6 +44,22 @@ static void show(const struct ss_plugin *d, const char *path)
 			printf(", default %s", o->default_value);
 		printf(")\n        %s\n", o->help ? o->help : "");
 	}
+	if (d->auth) {
+		printf("  HTTP options (the host's, for this plugin's requests):\n");
+		for (const struct ss_option *o = cfg_http_options; o->key; o++) {
+			printf("    %s  (%s%s%s%s)\n        %s\n", o->key, type_name(o),
+			    o->flags & SS_OPT_SECRET ? ", secret" : "",
+			    o->default_value ? ", default " : "", o->default_value ? o->default_value : "",
+			    o->help);
+		}
+		printf("  auth:%s%s%s%s%s\n", d->auth->kinds & SS_AUTH_BEARER ? " bearer" : "",
+		    d->auth->kinds & SS_AUTH_API_KEY ? " api_key" : "",
+		    d->auth->kinds & SS_AUTH_BASIC ? " basic" : "",
+		    d->auth->kinds & SS_AUTH_OAUTH2 ? " oauth2" : "",
+		    d->auth->kinds & SS_AUTH_JWT ? " jwt" : "");
+		if (d->auth->base_url)
+			printf("  default base_url: %s\n", d->auth->base_url);
+	}
 	if (d->status_map && d->status_map->raw) {
 		printf("  default status mapping:");
 		for (const struct ss_mapping *m = d->status_map; m->raw; m++)

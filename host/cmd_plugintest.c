@@ -44,6 +44,7 @@ struct kit {
 	const struct ss_plugin *plugin;
 	struct ldr_set plugins;
 	char dir[256];
+	char tokens[300];
 	int passed, failed;
 };
 
@@ -86,6 +87,10 @@ static int run(struct kit *k, const char *store, enum wrk_mode mode, const struc
 	struct ss_err e;
 
 	c.store = (char *)store;
+	/* One credential, one rotation history: every scratch store shares
+	 * the tokens directory, or a rotated refresh token would be lost
+	 * between them. */
+	c.tokens_dir = k->tokens;
 	req.cfg = &c;
 	req.plugins = &k->plugins;
 	req.inst = one;
@@ -398,6 +403,7 @@ int cmd_plugintest(struct app *a, int argc, char **argv)
 		cfg_free(k.cfg);
 		return EXIT_FAILED;
 	}
+	snprintf(k.tokens, sizeof k.tokens, "%s/tokens", k.dir);
 	printf("plugin-test: %s, instance [%s] of %s; scratch stores in %s\n", argv[optind],
 	    k.inst->name, config, k.dir);
 	ref = xasprintf("%s/reference.db", k.dir);

@@ -52,6 +52,9 @@ struct cfg {
 	int64_t max_backoff;    /* seconds; a failing instance's interval grows up to it (1h) */
 	int64_t shutdown_grace; /* seconds running syncs get on SIGTERM (30s) */
 	char *user;       /* daemon started as root: the user to run as, or NULL */
+	const char *tokens_dir; /* not from the INI: where rotated refresh tokens
+	                           live; NULL means STORE.tokens (the test kit
+	                           points its scratch stores at one shared dir) */
 	/* `precedence = a, b`: instances whose values win in the unified
 	 * people/reps golden records, first first (each one an instance of this
 	 * file, no repeats); NULL/0 if not set. */

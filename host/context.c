@@ -615,7 +615,8 @@ static int make_client(ss_ctx *ctx, struct ss_err *err)
 	struct auth_opts ao = {0};
 	struct http_opts ho = {0};
 	struct auth *auth = NULL;
-	char *state_dir = xasprintf("%s.tokens", ctx->p.cfg->store);
+	char *state_dir = ctx->p.cfg->tokens_dir ? xstrdup(ctx->p.cfg->tokens_dir) :
+	    xasprintf("%s.tokens", ctx->p.cfg->store);
 	char *ua = xasprintf("salesync/%s %s/%s", SS_VERSION, ctx->p.plugin->name,
 	    ctx->p.plugin->version ? ctx->p.plugin->version : "0");
 	int64_t attempts = 5;
@@ -630,7 +631,8 @@ static int make_client(ss_ctx *ctx, struct ss_err *err)
 		ao.client_id = cfg_get(in, "client_id");
 		ao.client_secret = cfg_get(in, "client_secret");
 		ao.refresh_token = cfg_get(in, "refresh_token");
-		ao.token_url = cfg_get(in, "token_url") ? cfg_get(in, "token_url") : decl->token_url;
+		ao.token_url = cfg_get(in, "token_url");
+		ao.default_token_url = decl->token_url;
 		ao.key_file = cfg_get(in, "key_file");
 		ao.scope = cfg_get(in, "scope") ? cfg_get(in, "scope") : decl->scope;
 		ao.key_header = decl->key_header;

@@ -51,3 +51,11 @@ contains out "0 failed"
 # Usage and refusals.
 expect_rc 2 "$SALESYNC" plugin-test plugins/csv.so
 expect_rc 78 "$SALESYNC" plugin-test plugins/nope.so --config csv.ini
+
+# OAuth2 with a rotating refresh token: the scratch stores share one
+# tokens directory, so each run refreshes with the latest rotation.
+fake_start acme --auth oauth2 --client-id kid --client-secret Kit-S3cret --refresh-token kit-R0 --rotate --records 30 --page-size 10
+http_conf httpfix "client_id = kid" "client_secret = Kit-S3cret" "refresh_token = kit-R0" "token_url = $FAKE_URL/oauth/token"
+expect_rc 0 "$SALESYNC" plugin-test plugins/httpfix.so --config c.ini
+contains out "0 failed"
+contains out "interrupted after checkpoint 2 and resumed: the same store"

@@ -27,6 +27,7 @@ struct auth {
 	char *client_email;   /* JWT */
 	char *private_key;    /* JWT, PEM */
 	char *key_id;         /* JWT */
+	char *api_base;       /* from the token response's base_url_field */
 	int lock_fd;
 };
 
@@ -292,6 +293,7 @@ void auth_free(struct auth *a)
 	free(a->client_email);
 	free(a->private_key);
 	free(a->key_id);
+	free(a->api_base);
 	free(a);
 }
 
@@ -322,6 +324,11 @@ const char *auth_key_query(const struct auth *a, const char **value)
 		return NULL;
 	*value = a->o.token;
 	return a->o.key_query;
+}
+
+const char *auth_api_base(const struct auth *a)
+{
+	return a ? a->api_base : NULL;
 }
 
 const char *auth_basic(const struct auth *a)
@@ -511,6 +518,13 @@ int auth_token_response(struct auth *a, int64_t now, long status, const char *bo
 	free(a->access_token);
 	a->access_token = xstrdup(at);
 	log_add_secret(at);
+	if (a->o.base_url_field) {
+		const char *b = json_string_value(json_object_get(j, a->o.base_url_field));
+		if (b && *b) {
+			free(a->api_base);
+			a->api_base = xstrdup(b);
+		}
+	}
 	exp = json_object_get(j, "expires_in");
 	a->expires_at = json_is_integer(exp) ? now + json_integer_value(exp) : 0;
 	rt = json_string_value(json_object_get(j, "refresh_token"));

@@ -27,6 +27,7 @@ struct auth_opts {
 	const char *scope;      /* option, or the plugin's default */
 	const char *key_header, *key_query; /* the plugin's API key placement */
 	const char *state_dir;  /* where rotated refresh tokens are kept */
+	const char *base_url_field; /* token response field with the API root, or NULL */
 };
 
 struct auth;
@@ -50,6 +51,9 @@ const char *auth_key_header(const struct auth *a, const char **value);
 const char *auth_key_query(const struct auth *a, const char **value);
 /* Basic: "user:password" (borrowed) or NULL. */
 const char *auth_basic(const struct auth *a);
+
+/* The API root the token endpoint named (base_url_field), or NULL. */
+const char *auth_api_base(const struct auth *a);
 
 /* OAuth2/JWT: non-zero when a token must be fetched before the next
  * request at time now (none yet, or expiring within a minute). */

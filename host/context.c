@@ -638,6 +638,7 @@ static int make_client(ss_ctx *ctx, struct ss_err *err)
 		ao.key_header = decl->key_header;
 		ao.key_query = decl->key_query;
 		ao.state_dir = state_dir;
+		ao.base_url_field = decl->base_url_field;
 		rc = auth_new(&ao, decl->kinds, &auth, err);
 	}
 	if (rc == 0) {

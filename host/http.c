@@ -219,11 +219,14 @@ static char *build_url(struct http_client *c, const struct ss_http_request *req,
 	if (absolute(req->url)) {
 		sb_adds(&u, req->url);
 	} else {
-		if (!c->base_url || !*c->base_url) {
+		/* The instance's base_url, else the one the token endpoint
+		 * named for this credential (Salesforce's instance_url). */
+		const char *base = c->base_url && *c->base_url ? c->base_url : auth_api_base(c->auth);
+		if (!base || !*base) {
 			err_set(err, SS_EINVAL, "relative URL '%s' but no base_url is set", req->url);
 			return NULL;
 		}
-		sb_adds(&u, c->base_url);
+		sb_adds(&u, base);
 		if (u.len && u.buf[u.len - 1] == '/' && req->url[0] == '/')
 			u.len--, u.buf[u.len] = '\0';
 		else if (u.len && u.buf[u.len - 1] != '/' && req->url[0] != '/')
@@ -507,11 +510,15 @@ static int send_loop(struct http_client *c, const struct ss_http_request *req, s
     struct ss_err *err)
 {
 	const char *method = req->method ? req->method : "GET";
-	char *url = build_url(c, req, err);
+	char *url;
 	double waited = 0;
 	int attempt = 1, reauthed = 0, hops = 0, rc;
 
-	if (!url)
+	/* The token first: its answer may name the API root. */
+	if (!(req->flags & SS_HTTP_NO_AUTH) && auth_needs_token(c->auth, (int64_t)c->now()) &&
+	    (rc = fetch_token(c, st, err)) != 0)
+		return rc;
+	if (!(url = build_url(c, req, err)))
 		return SS_EINVAL;
 	for (;;) {
 		struct attempt at;

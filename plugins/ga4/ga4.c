@@ -645,7 +645,7 @@ static const struct ss_option options[] = {
 static const struct ss_auth auth = {
     SS_AUTH_JWT | SS_AUTH_OAUTH2 | SS_AUTH_BEARER, NULL, NULL,
     "https://oauth2.googleapis.com/token", "https://www.googleapis.com/auth/analytics.readonly",
-    "https://analyticsdata.googleapis.com",
+    "https://analyticsdata.googleapis.com", NULL,
 };
 
 static const struct ss_plugin ga4_plugin = {

@@ -1061,7 +1061,7 @@ static const struct ss_option options[] = {
 };
 
 static const struct ss_auth auth = {
-    SS_AUTH_API_KEY, NULL, "wstoken", NULL, NULL, NULL,
+    SS_AUTH_API_KEY, NULL, "wstoken", NULL, NULL, NULL, NULL,
 };
 
 static const struct ss_plugin moodle_plugin = {

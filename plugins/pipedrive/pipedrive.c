@@ -585,7 +585,7 @@ static const struct ss_option options[] = {
 
 static const struct ss_auth auth = {
     SS_AUTH_API_KEY | SS_AUTH_OAUTH2, "x-api-token", NULL,
-    "https://oauth.pipedrive.com/oauth/token", NULL, "https://api.pipedrive.com",
+    "https://oauth.pipedrive.com/oauth/token", NULL, "https://api.pipedrive.com", NULL,
 };
 
 static const struct ss_plugin desc = {

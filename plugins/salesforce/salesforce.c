@@ -166,10 +166,15 @@ static int check_urls(ss_ctx *ctx, const struct ss_api *api)
 	const char *rt = api->option(ctx, "refresh_token");
 	const char *mode = api->option(ctx, "auth");
 
-	if (!base || (strncmp(base, "https://", 8) != 0 && strncmp(base, "http://", 7) != 0))
+	/* With OAuth2 the token response names the instance (instance_url),
+	 * and the host uses it when base_url is not set. */
+	if (!base && !(rt && *rt))
+		return api->fail(ctx, SS_EINVAL, "base_url is required without OAuth2 (a bearer "
+		    "session id): set it to the org's instance URL, e.g. https://acme.my.salesforce.com");
+	if (base && strncmp(base, "https://", 8) != 0 && strncmp(base, "http://", 7) != 0)
 		return api->fail(ctx, SS_EINVAL, "base_url = %s: expected the org's instance URL, "
-		    "e.g. https://acme.my.salesforce.com", base ? base : "(unset)");
-	if (strstr(base, "://login.salesforce.com") || strstr(base, "://test.salesforce.com"))
+		    "e.g. https://acme.my.salesforce.com", base);
+	if (base && (strstr(base, "://login.salesforce.com") || strstr(base, "://test.salesforce.com")))
 		return api->fail(ctx, SS_EINVAL, "base_url = %s is a login host; set it to the org's "
 		    "instance URL (instance_url in the token response, e.g. "
 		    "https://acme.my.salesforce.com) and login_url to the login host", base);
@@ -798,9 +803,9 @@ static int sf_check(ss_ctx *ctx, const struct ss_api *api, void *state)
 static const char *const streams[] = {"reps", "leads", "deals", NULL};
 
 static const struct ss_option options[] = {
-    {"base_url", SS_OPT_STRING, SS_OPT_REQUIRED, NULL, NULL,
-        "the org's instance URL, e.g. https://acme.my.salesforce.com "
-        "(instance_url of the token response)"},
+    {"base_url", SS_OPT_STRING, 0, NULL, NULL,
+        "the org's instance URL, e.g. https://acme.my.salesforce.com; with OAuth2 it "
+        "defaults to the instance_url of the token response"},
     {"login_url", SS_OPT_STRING, 0, DEFAULT_LOGIN, NULL,
         "OAuth2 login host; sandboxes: https://test.salesforce.com "
         "(then also token_url = LOGIN_URL/services/oauth2/token)"},
@@ -845,6 +850,8 @@ static const struct ss_mapping stage_map[] = {
 
 static const struct ss_auth auth = {
     SS_AUTH_OAUTH2 | SS_AUTH_BEARER, NULL, NULL, DEFAULT_LOGIN "/services/oauth2/token", NULL, NULL,
+    /* The token response names the org's API host: base_url may be left out. */
+    "instance_url",
 };
 
 static const struct ss_plugin salesforce_plugin = {

@@ -357,6 +357,10 @@ struct ss_auth {
 	const char *token_url;   /* default OAuth2 token endpoint (option token_url overrides) */
 	const char *scope;       /* default scope for OAuth2/JWT (option scope overrides) */
 	const char *base_url;    /* default base_url (option base_url overrides) */
+	const char *base_url_field; /* a field of the OAuth2 token response that
+	                               holds this credential's API root (Salesforce:
+	                               "instance_url"), used when the instance sets
+	                               no base_url; or NULL */
 };
 
 /*

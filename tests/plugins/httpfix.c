@@ -230,7 +230,7 @@ static const struct ss_mapping status_map[] = {
 static const struct ss_auth auth = {
     SS_AUTH_BEARER | SS_AUTH_API_KEY | SS_AUTH_BASIC | SS_AUTH_OAUTH2 | SS_AUTH_JWT,
     HTTPFIX_KEY_HEADER, HTTPFIX_KEY_QUERY, NULL, "https://acme.example/auth/crm.readonly",
-    "https://acme.example",
+    "https://acme.example", NULL,
 };
 
 static const struct ss_plugin desc = {

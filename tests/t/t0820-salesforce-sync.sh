@@ -31,7 +31,7 @@ printf '[salesync]\nplugin_dir = plugins\n' > p.ini
 expect_rc 0 "$SALESYNC" -c p.ini plugins salesforce
 contains out "login_url  (string, default https://login.salesforce.com)"
 contains out "api_version  (string, default 62.0)"
-contains out "base_url  (string, required)"
+contains out "base_url  (string)"
 contains out "Closed - Not Converted=unqualified"
 
 # --- full sync

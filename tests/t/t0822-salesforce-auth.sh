@@ -4,7 +4,8 @@
 # expire mid-sync (401 INVALID_SESSION_ID, refreshed by the host), refresh
 # token rotation, refused credentials, a session id as bearer token, a
 # session the REST API refuses, and the URL options: login_url for
-# sandboxes (with token_url), base_url required and not a login host.
+# sandboxes (with token_url), base_url from the token response's
+# instance_url or set (required with a session id), never a login host.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/fakes/fake.sh"
 . "$TOP/tests/t/http.sh"
@@ -29,6 +30,15 @@ contains out "leads 30 new"
 fake_ctl log token | grep -q '"path": "/services/oauth2/token"' || fail "token endpoint"
 fake_ctl log token | grep -q 'grant_type=refresh_token' || fail "refresh-token grant"
 no_secrets Cl1ent-S3cret 5Aep861-refresh at-1 at-2
+
+# --- without base_url: the host takes the org's instance_url from the
+# token response, as Salesforce documents it
+rm -rf store.db store.db-* store.db.tokens
+fake_ctl control '{"refresh_token": "5Aep861-refresh"}' >/dev/null
+oauth "token_url = $TOKEN_URL"
+sed -i '/^base_url = /d' c.ini
+expect_rc 0 "$SALESYNC" -c c.ini sync
+contains out "leads 30 new"
 
 # --- tokens expire mid-sync (the org's session timeout; the token
 # response says nothing about it): 401 INVALID_SESSION_ID, refresh, go on
@@ -75,10 +85,11 @@ contains out "login_url = https://test.salesforce.com needs token_url = https://
 oauth "login_url = https://test.salesforce.com" "token_url = $TOKEN_URL"
 expect_rc 0 "$SALESYNC" -c c.ini sync
 
-# --- base_url: required (the instance URL), and not a login host
+# --- base_url: required with a bearer session id (no token response to
+# name the instance), and never a login host
 printf '[salesync]\nstore = store.db\nplugin_dir = plugins\n[crm]\nplugin = salesforce\ntoken = x\n' > nob.ini
-expect_rc 78 "$SALESYNC" -c nob.ini check
-contains err "base_url"
+expect_rc 1 "$SALESYNC" -c nob.ini check
+contains out "base_url is required without OAuth2"
 oauth "token_url = $TOKEN_URL" "base_url = https://login.salesforce.com"
 expect_rc 1 "$SALESYNC" -c c.ini sync
 contains out "base_url = https://login.salesforce.com is a login host; set it to the org's instance URL"

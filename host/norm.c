@@ -79,32 +79,6 @@ char *norm_email(const char *in)
 
 /* ---- time --------------------------------------------------------------- */
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian), Howard Hinnant's
- * algorithm (as in util.c). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-/* The inverse: y-m-d of a day count since 1970-01-01. */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 static int is_leap(int64_t y)
 {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -148,7 +122,7 @@ static int format_epoch(int64_t t, char out[21])
 	int64_t y;
 	unsigned m, d;
 
-	civil_from_days(days, &y, &m, &d);
+	util_civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		return SS_EINVAL;
 	put_num(out, y, 4);
@@ -248,7 +222,7 @@ int norm_time(const char *in, char out[21])
 			return SS_EINVAL;
 	}
 
-	t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec;
+	t = util_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec;
 	t -= (int64_t)sign * (oh * 3600 + om * 60);
 	return format_epoch(t, out);
 }

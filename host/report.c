@@ -70,30 +70,6 @@ struct rctx {
 
 /* ---- time --------------------------------------------------------------- */
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 static int64_t floor_div(int64_t a, int64_t b)
 {
 	return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
@@ -106,7 +82,7 @@ void report_iso(int64_t epoch, char out[21])
 
 	char buf[64];
 
-	civil_from_days(days, &y, &m, &d);
+	util_civil_from_days(days, &y, &m, &d);
 	if (y < 0)
 		y = 0;
 	if (y > 9999)
@@ -123,8 +99,8 @@ static void iso_week(int64_t days, char out[9])
 	int64_t thu = days - wd + 3, y;
 	unsigned m, d;
 
-	civil_from_days(thu, &y, &m, &d);
-	snprintf(out, 9, "%04d-W%02d", (int)y, (int)((thu - days_from_civil(y, 1, 1)) / 7 + 1));
+	util_civil_from_days(thu, &y, &m, &d);
+	snprintf(out, 9, "%04d-W%02d", (int)y, (int)((thu - util_days_from_civil(y, 1, 1)) / 7 + 1));
 }
 
 /* Epoch seconds of ISO text (date-only text is its midnight), or -1. */

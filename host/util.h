@@ -38,6 +38,10 @@ int util_parse_duration(const char *s, int64_t *secs);  /* 90, 30s, 15m, 1h, 1d,
 
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" into buf (>= 21 bytes). */
 void util_now_iso(char buf[21]);
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
+int64_t util_days_from_civil(int64_t y, unsigned m, unsigned d);
+void util_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+
 /* Seconds since the epoch of a UTC civil time (fields not range-checked). */
 int64_t util_epoch(int y, int mo, int d, int h, int mi, int s);
 /* Seconds since the epoch for a "YYYY-MM-DDTHH:MM:SSZ" text, or -1. */

@@ -13,6 +13,7 @@
 
 struct state {
 	long leads, batch, fail_at, crash_at, exit_at, quota_at, hang_at, bad_at, delay_ms;
+	long abort_at, exit_code;
 	const char *prefix;
 };
 
@@ -37,6 +38,8 @@ static int f_open(ss_ctx *ctx, const struct ss_api *api, void **out)
 	s->hang_at = num(ctx, api, "hang_at");
 	s->bad_at = num(ctx, api, "bad_at");
 	s->delay_ms = num(ctx, api, "delay_ms");
+	s->abort_at = num(ctx, api, "abort_at");
+	s->exit_code = num(ctx, api, "exit_code");
 	s->prefix = api->option(ctx, "id_prefix");
 	if (api->option(ctx, "token"))
 		api->log(ctx, SS_LOG_INFO, "using token %s", api->option(ctx, "token"));
@@ -90,7 +93,9 @@ static int f_sync(ss_ctx *ctx, const struct ss_api *api, void *state)
 		if (i == s->crash_at)
 			raise(SIGSEGV);
 		if (i == s->exit_at)
-			exit(3);
+			exit((int)s->exit_code);
+		if (i == s->abort_at)
+			abort();
 		if (i == s->hang_at)
 			hang();
 		if (i == s->quota_at) {
@@ -158,7 +163,9 @@ static const struct ss_option options[] = {
     {"batch", SS_OPT_INT, 0, "0", NULL, "checkpoint every N leads (0: never)"},
     {"fail_at", SS_OPT_INT, 0, NULL, NULL, "return SS_EPARSE at lead N"},
     {"crash_at", SS_OPT_INT, 0, NULL, NULL, "SIGSEGV at lead N"},
-    {"exit_at", SS_OPT_INT, 0, NULL, NULL, "call exit(3) at lead N"},
+    {"exit_at", SS_OPT_INT, 0, NULL, NULL, "call exit(exit_code) at lead N"},
+    {"exit_code", SS_OPT_INT, 0, "3", NULL, "the status exit_at exits with"},
+    {"abort_at", SS_OPT_INT, 0, NULL, NULL, "call abort() at lead N"},
     {"hang_at", SS_OPT_INT, 0, NULL, NULL, "sleep forever at lead N, ignoring cancel"},
     {"quota_at", SS_OPT_INT, 0, NULL, NULL, "end with SS_EQUOTA at lead N"},
     {"bad_at", SS_OPT_INT, 0, NULL, NULL, "emit an unparsable time at lead N"},

@@ -47,6 +47,18 @@ contains out "ended the worker process (exit status 3)"
 [ "$(sql 'select count(*) from leads')" = 0 ] || fail "nothing committed before exit"
 [ "$(sql 'select status from runs')" = failed ] || fail "run failed"
 
+# exit(0) without finishing is no success; abort() is a crash.
+rm -rf store.db*
+conf "exit_at = 2
+exit_code = 0"
+expect_rc 1 "$SALESYNC" -c c.ini sync
+contains out "ended the worker process (exit status 0) before the run finished"
+rm -rf store.db*
+conf "abort_at = 6"
+ASAN_OPTIONS="handle_abort=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" expect_rc 1 "$SALESYNC" -c c.ini sync
+contains out "worker crashed: SIGABRT"
+[ "$(sql 'select count(*) from leads')" = 4 ] || fail "4 leads after abort"
+
 # A hang past timeout =: SIGTERM is ignored by the hung code, SIGKILL ends it.
 rm -rf store.db*
 conf "hang_at = 6

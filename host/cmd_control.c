@@ -9,6 +9,7 @@
 #include "app.h"
 #include "control.h"
 #include "runner.h"
+#include "metrics.h"
 #include "store.h"
 
 static const char reset_help[] =
@@ -231,62 +232,11 @@ int cmd_runs(struct app *a, int argc, char **argv)
 	return EXIT_OK;
 }
 
-struct metric_q {
-	const char *name, *type, *help, *sql;
-	int nlabels;
-	const char *labels[3];
-};
-
-static int print_sample(void *ud, int ncol, const char *const *names, const char *const *v,
-    const enum store_type *types)
-{
-	const struct metric_q *m = ud;
-
-	(void)names;
-	(void)types;
-	printf("%s{", m->name);
-	for (int i = 0; i < m->nlabels; i++)
-		printf("%s%s=\"%s\"", i ? "," : "", m->labels[i], v[i] ? v[i] : "");
-	printf("} %s\n", v[ncol - 1] ? v[ncol - 1] : "0");
-	return 0;
-}
-
 int cmd_metrics(struct app *a, int argc, char **argv)
 {
-	static const struct metric_q q[] = {
-	    {"salesync_runs_total", "counter", "Runs by instance and result.",
-	        "SELECT instance, status, count(*) FROM runs WHERE status <> 'running'"
-	        " GROUP BY instance, status ORDER BY 1, 2", 2, {"instance", "status"}},
-	    {"salesync_records_total", "counter", "Records written by runs, by kind and change.",
-	        "SELECT instance, kind, change, n FROM ("
-	        " SELECT instance, 'reps' kind, 'inserted' change, sum(reps_inserted) n FROM runs GROUP BY instance"
-	        " UNION ALL SELECT instance, 'reps', 'updated', sum(reps_updated) FROM runs GROUP BY instance"
-	        " UNION ALL SELECT instance, 'reps', 'deleted', sum(reps_deleted) FROM runs GROUP BY instance"
-	        " UNION ALL SELECT instance, 'leads', 'inserted', sum(leads_inserted) FROM runs GROUP BY instance"
-	        " UNION ALL SELECT instance, 'leads', 'updated', sum(leads_updated) FROM runs GROUP BY instance"
-	        " UNION ALL SELECT instance, 'leads', 'deleted', sum(leads_deleted) FROM runs GROUP BY instance"
-	        " UNION ALL SELECT instance, 'deals', 'inserted', sum(deals_inserted) FROM runs GROUP BY instance"
-	        " UNION ALL SELECT instance, 'deals', 'updated', sum(deals_updated) FROM runs GROUP BY instance"
-	        " UNION ALL SELECT instance, 'deals', 'deleted', sum(deals_deleted) FROM runs GROUP BY instance"
-	        " UNION ALL SELECT instance, 'metrics', 'inserted', sum(metrics_inserted) FROM runs GROUP BY instance"
-	        " UNION ALL SELECT instance, 'metrics', 'updated', sum(metrics_updated) FROM runs GROUP BY instance"
-	        ") ORDER BY 1, 2, 3", 3, {"instance", "kind", "change"}},
-	    {"salesync_http_requests_total", "counter", "HTTP requests sent.",
-	        "SELECT instance, sum(requests) FROM runs GROUP BY instance ORDER BY 1", 1, {"instance"}},
-	    {"salesync_http_retries_total", "counter", "HTTP retries.",
-	        "SELECT instance, sum(retries) FROM runs GROUP BY instance ORDER BY 1", 1, {"instance"}},
-	    {"salesync_http_throttled_total", "counter", "HTTP 429 answers.",
-	        "SELECT instance, sum(throttled) FROM runs GROUP BY instance ORDER BY 1", 1, {"instance"}},
-	    {"salesync_last_run_duration_seconds", "gauge", "Duration of the last finished run.",
-	        "SELECT instance, printf('%.3f', (julianday(finished_at) - julianday(started_at)) * 86400)"
-	        " FROM runs r WHERE id = (SELECT max(id) FROM runs WHERE instance = r.instance"
-	        " AND finished_at IS NOT NULL AND finished_at <> '') ORDER BY 1", 1, {"instance"}},
-	    {"salesync_last_success_timestamp_seconds", "gauge", "End of the last successful run (Unix time).",
-	        "SELECT instance, CAST(strftime('%s', max(finished_at)) AS INTEGER) FROM runs"
-	        " WHERE status = 'ok' GROUP BY instance ORDER BY 1", 1, {"instance"}},
-	};
 	struct store *st;
 	struct ss_err e;
+	struct sb out = {0};
 	int rc;
 
 	if (app_wants_help(argc, argv)) {
@@ -299,14 +249,14 @@ int cmd_metrics(struct app *a, int argc, char **argv)
 		fprintf(stderr, "salesync: %s\n", e.msg);
 		return app_store_exit(rc);
 	}
-	for (size_t i = 0; i < sizeof q / sizeof q[0] && rc == 0; i++) {
-		printf("# HELP %s %s\n# TYPE %s %s\n", q[i].name, q[i].help, q[i].name, q[i].type);
-		rc = store_query(st, q[i].sql, NULL, 0, print_sample, (void *)&q[i], &e);
-	}
+	rc = mtr_write(st, &out, &e);
 	store_close(st);
 	if (rc != 0) {
 		fprintf(stderr, "salesync: metrics: %s\n", e.msg);
+		sb_free(&out);
 		return EXIT_FAILED;
 	}
+	fputs(out.buf ? out.buf : "", stdout);
+	sb_free(&out);
 	return EXIT_OK;
 }

@@ -63,7 +63,7 @@
 #define CFG_ERR_TEXT_MAX 16384       /* stop storing error text past this */
 
 static const char *const host_keys_salesync = "store, plugin_dir, jobs, log_level, socket, "
-	"precedence, log_format, max_backoff, shutdown_grace, user";
+	"precedence, log_format, max_backoff, shutdown_grace, user, metrics_listen";
 static const char *const lead_statuses[] = {"new", "working", "qualified", "unqualified",
 	"converted", NULL};
 static const char *const deal_stages[] = {"open", "won", "lost", NULL};
@@ -636,13 +636,17 @@ static void host_key(struct parse *p, const char *key, const char *value, int li
 	} else if (strcmp(key, "user") == 0) {
 		free(c->user);
 		c->user = xstrdup(value);
+	} else if (strcmp(key, "metrics_listen") == 0) {
+		free(c->metrics_listen);
+		c->metrics_listen = xstrdup(value);
 	}
 }
 
 static int is_host_key(const char *key)
 {
 	static const char *const known[] = {"store", "plugin_dir", "jobs", "log_level", "socket",
-		"precedence", "log_format", "max_backoff", "shutdown_grace", "user", NULL};
+		"precedence", "log_format", "max_backoff", "shutdown_grace", "user", "metrics_listen",
+		NULL};
 	return in_list(key, known);
 }
 
@@ -934,6 +938,7 @@ void cfg_free(struct cfg *c)
 	free(c->socket);
 	free(c->log_format);
 	free(c->user);
+	free(c->metrics_listen);
 	free(c);
 }
 

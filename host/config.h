@@ -52,6 +52,7 @@ struct cfg {
 	int64_t max_backoff;    /* seconds; a failing instance's interval grows up to it (1h) */
 	int64_t shutdown_grace; /* seconds running syncs get on SIGTERM (30s) */
 	char *user;       /* daemon started as root: the user to run as, or NULL */
+	char *metrics_listen; /* daemon: "HOST:PORT" for /metrics and /healthz, or NULL */
 	const char *tokens_dir; /* not from the INI: where rotated refresh tokens
 	                           live; NULL means STORE.tokens (the test kit
 	                           points its scratch stores at one shared dir) */

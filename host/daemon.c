@@ -21,6 +21,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "runner.h"
 #include "store.h"
 
@@ -81,6 +82,7 @@ struct daemon {
 	size_t nclients;
 	int stopping;
 	double stop_deadline;
+	struct mhttp *metrics;      /* metrics_listen, or NULL */
 };
 
 static int sigpipe_fds[2] = {-1, -1};
@@ -788,6 +790,12 @@ static void loop(struct daemon *d)
 		if (!d->stopping)
 			start_due(d, now);
 		timeout = next_timeout_ms(d, now);
+		if (d->metrics) {
+			int mt = mhttp_timeout(d->metrics);
+			if (mt >= 0 && (timeout < 0 || mt < timeout))
+				timeout = mt;
+			cap += 64;
+		}
 		pfd = xrealloc(pfd, cap * sizeof *pfd);
 		pfd[np++] = (struct pollfd){sigpipe_fds[0], POLLIN, 0};
 		pfd[np++] = (struct pollfd){d->lfd, POLLIN, 0};
@@ -795,8 +803,12 @@ static void loop(struct daemon *d)
 			pfd[np++] = (struct pollfd){d->clients[i].fd, POLLIN, 0};
 		for (size_t i = 0; i < ns; i++)
 			pfd[np++] = (struct pollfd){d->slots[i]->job ? run_job_fd(d->slots[i]->job) : -1, POLLIN, 0};
+		if (d->metrics)
+			np += mhttp_fds(d->metrics, pfd + np, 64);
 		if (poll(pfd, np, timeout) < 0 && errno != EINTR)
 			break;
+		if (d->metrics)
+			mhttp_run(d->metrics);
 		now = wall();
 		if (pfd[0].revents) {
 			unsigned char sig[16];
@@ -892,6 +904,12 @@ int cmd_daemon(struct app *a, int argc, char **argv)
 		rc = rc == SS_ERETRY ? EXIT_LOCKED : rc == SS_EIO || rc == SS_ESTORE ? EXIT_STORE : EXIT_CONFIG;
 		goto out;
 	}
+	if (d.gen->cfg->metrics_listen &&
+	    !(d.metrics = mhttp_start(d.gen->cfg->metrics_listen, d.st, &e))) {
+		log_msg(SS_LOG_ERROR, NULL, "%s", e.msg);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
 	setup_signals();
 	bind_slots(&d, d.gen);
 	log_msg(SS_LOG_INFO, NULL, "daemon started: %zu instances, store %s, socket %s (pid %ld)",
@@ -900,6 +918,7 @@ int cmd_daemon(struct app *a, int argc, char **argv)
 	log_msg(SS_LOG_INFO, NULL, "daemon stopped");
 	rc = EXIT_OK;
 out:
+	mhttp_stop(d.metrics);
 	for (size_t i = 0; i < d.nclients; i++)
 		close_client(&d.clients[i]);
 	for (size_t i = 0; i < d.nslots; i++) {

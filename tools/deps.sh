@@ -3,7 +3,7 @@
 # can (root, or sudo without a password); otherwise prints the exact
 # command to run and fails. Used by `make demo` and by .ci/run. chromium is
 # for the test that renders the HTML report (tests/t/t0710-report-html.sh).
-PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev libjansson-dev libinih-dev libsqlite3-dev libcmocka-dev sqlite3 python3 chromium"
+PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libjansson-dev libinih-dev libsqlite3-dev libcmocka-dev sqlite3 python3 chromium"
 
 missing=""
 for p in $PKGS; do

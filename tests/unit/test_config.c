@@ -315,7 +315,7 @@ static void test_salesync_keys(void **state)
 	load_bad("[salesync]\njobs = 3\nstroe = x.db\n", &err);
 	assert_err_line(&err, 3,
 	    "[salesync] unknown key 'stroe' (known: store, plugin_dir, jobs, log_level, socket, "
-	    "precedence, log_format, max_backoff, shutdown_grace, user)");
+	    "precedence, log_format, max_backoff, shutdown_grace, user, metrics_listen)");
 
 	load_bad("[salesync]\nmax_backoff = forever\nlog_format = xml\n", &err);
 	assert_err_line(&err, 2, "[salesync] max_backoff: expected a duration");

@@ -114,6 +114,7 @@ test: all $(UNIT_BIN) $(TESTPLUGINS)
 
 bench: all
 	@BUILD=$(BUILD) sh bench/csv_import.sh
+	@BUILD=$(BUILD) sh bench/hubspot.sh
 
 demo:
 	@sh tools/demo.sh

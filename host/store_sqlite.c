@@ -582,11 +582,12 @@ int store_open(const char *path, struct store **out, struct ss_err *err)
 		mode = NULL;
 	}
 	/* WAL + NORMAL is atomic and consistent (a power cut may lose the last
-	 * commits, never half of one); a larger page cache keeps big imports
-	 * from thrashing the key indexes; the seen-tracking table lives in
-	 * memory. */
-	rc = exec(st, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768;"
-	    " PRAGMA temp_store = MEMORY");
+	 * commits, never half of one). The page cache stays small (2 MiB) and
+	 * the seen-tracking table of a full sync goes to a temporary file, so
+	 * a worker's memory does not grow with the record count (a 32 MiB
+	 * cache was ~9% faster on a 1M-row import but tripled peak RSS). */
+	rc = exec(st, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -2048;"
+	    " PRAGMA temp_store = FILE");
 	if (rc != SQLITE_OK) {
 		rc = open_err(st, rc, err, "setting synchronous mode");
 		goto fail;

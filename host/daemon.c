@@ -425,6 +425,44 @@ static json_t *slot_json(struct daemon *d, struct slot *s)
 	return j;
 }
 
+static int run_row(void *ud, int ncol, const char *const *names, const char *const *v,
+    const enum store_type *types)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < ncol; i++) {
+		json_t *x = !v[i] ? json_null() : types[i] == STORE_T_INT ?
+		    json_integer(strtoll(v[i], NULL, 10)) : json_string(v[i]);
+		json_object_set_new(o, names[i], x);
+	}
+	json_array_append_new(ud, o);
+	return 0;
+}
+
+/* The newest runs (of one instance, or all), like `salesync runs`. */
+static json_t *runs_json(struct daemon *d, const char *instance, json_int_t limit)
+{
+	char lim[24];
+	const char *params[2];
+	json_t *arr = json_array();
+	struct ss_err e;
+	int n = 0;
+
+	snprintf(lim, sizeof lim, "%lld", (long long)(limit > 0 && limit <= 1000 ? limit : 20));
+	if (instance)
+		params[n++] = instance;
+	params[n++] = lim;
+	if (store_query(d->st, instance ?
+	        "SELECT id, instance, plugin, mode, started_at, finished_at, status, requests, error"
+	        " FROM runs WHERE instance = ?1 ORDER BY id DESC LIMIT ?2" :
+	        "SELECT id, instance, plugin, mode, started_at, finished_at, status, requests, error"
+	        " FROM runs ORDER BY id DESC LIMIT ?1", params, n, run_row, arr, &e) != 0) {
+		json_decref(arr);
+		return fail_json("%s", e.msg);
+	}
+	return json_pack("{s:b, s:o}", "ok", 1, "runs", arr);
+}
+
 /* The instances a request names ("instance" or "instances"), or all. */
 static int pick(struct daemon *d, json_t *req, struct slot **out, size_t *n, char *bad, size_t badlen)
 {
@@ -491,6 +529,9 @@ static void handle(struct daemon *d, struct client *c, json_t *req)
 		for (size_t i = 0; i < d->nslots; i++)
 			json_array_append_new(arr, slot_json(d, d->slots[i]));
 		send_json(c, json_pack("{s:b, s:I, s:o}", "ok", 1, "pid", (json_int_t)getpid(), "instances", arr));
+	} else if (!strcmp(cmd, "runs")) {
+		send_json(c, runs_json(d, json_string_value(json_object_get(req, "instance")),
+		    json_integer_value(json_object_get(req, "limit"))));
 	} else if (!strcmp(cmd, "reload")) {
 		reload(d, bad, sizeof bad);
 		send_json(c, strstr(bad, "invalid") ? fail_json("%s", bad) : json_pack("{s:b, s:s}", "ok", 1, "message", bad));
@@ -547,7 +588,7 @@ static void handle(struct daemon *d, struct client *c, json_t *req)
 			send_json(c, json_pack("{s:b, s:s, s:s?}", "ok", 1, "reset", sel[0]->name, "stream", stream));
 		}
 	} else {
-		send_json(c, fail_json("unknown cmd '%s' (ping, status, sync, reset, pause, resume, reload)", cmd));
+		send_json(c, fail_json("unknown cmd '%s' (ping, status, runs, sync, reset, pause, resume, reload)", cmd));
 	}
 out:
 	free(sel);

@@ -41,6 +41,12 @@ contains out '# TYPE salesync_runs_total counter'
 contains out 'salesync_runs_total{instance="manual",status="ok"} 1'
 contains out 'salesync_last_success_timestamp_seconds{instance="fast"}'
 
+ctl '{"cmd":"runs","instance":"manual","limit":5}' > ans
+contains ans '"ok":true'
+contains ans '"instance":"manual"'
+contains ans '"status":"ok"'
+lacks ans '"instance":"fast"'
+
 # pause stops the schedule; resume restarts it.
 expect_rc 0 "$SALESYNC" -c c.ini pause fast
 sleep 0.5

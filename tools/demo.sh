@@ -14,4 +14,7 @@ echo
 echo "== salesync -c config/demo.ini export leads | head -n 6"
 build/salesync -c config/demo.ini export leads | head -n 6
 echo
-echo "The store is build/demo.db (SQLite). Try: build/salesync -c config/demo.ini export deals --format jsonl"
+echo "== salesync -c config/demo.ini report --since 2026-01-01 | head -n 12"
+build/salesync -c config/demo.ini report --since 2026-01-01 | head -n 12
+echo
+echo "The store is build/demo.db (SQLite). The whole report: build/salesync -c config/demo.ini report --format html -o report.html"

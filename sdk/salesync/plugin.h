@@ -383,20 +383,22 @@ struct ss_api {
 	const char *(*option)(ss_ctx *ctx, const char *key);
 
 	/* Calls fn for every set key starting with `prefix` (an SS_OPT_PREFIX
-	 * option), in INI order, with the key's remainder after the prefix and
-	 * the value, both borrowed for the call. Stops early and returns fn's
-	 * value when fn returns non-zero; else 0. Context: open, check, sync.
-	 * Since: 1.0 */
+	 * option, or the host's "status." and "stage." overrides), in INI
+	 * order, with the key's remainder after the prefix and the value, both
+	 * borrowed for the call. Stops early and returns fn's value when fn
+	 * returns non-zero; else 0. Context: open, check, sync. Since: 1.0 */
 	int (*option_each)(ss_ctx *ctx, const char *prefix,
 	    int (*fn)(void *ud, const char *rest, const char *value), void *ud);
 
 	/* Emit one record of the common model. The record is copied and
-	 * normalized; it is committed at the next checkpoint() or when sync()
-	 * returns 0. Returns SS_EINVAL (detail logged) for a record the host
-	 * cannot accept, e.g. without id or with an unparsable amount; the
-	 * plugin decides whether that fails the run. Returns SS_ESTORE if the
-	 * store failed: then sync() should return it. Context: sync.
-	 * Since: 1.0 */
+	 * normalized at once and held by the host; it is written at the next
+	 * checkpoint() or when sync() returns 0 (a plugin that never
+	 * checkpoints still has its records written every 10,000, its
+	 * cursors only at checkpoints). Returns SS_EINVAL (detail logged) for
+	 * a record the host cannot accept, e.g. without id or with an
+	 * unparsable amount; the plugin decides whether that fails the run.
+	 * Returns SS_ESTORE if writing failed: then sync() should return it.
+	 * Context: sync. Since: 1.0 */
 	int (*emit_rep)(ss_ctx *ctx, const struct ss_rep *rep);
 	int (*emit_lead)(ss_ctx *ctx, const struct ss_lead *lead);
 	int (*emit_deal)(ss_ctx *ctx, const struct ss_deal *deal);

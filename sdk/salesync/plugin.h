@@ -332,7 +332,9 @@ struct ss_http_api {
 	    const struct ss_http_response **resp);
 
 	/* The value of response header `name` (case-insensitive), or NULL.
-	 * Borrowed like the response. Context: as request. Since: 1.1 */
+	 * Borrowed like the response. Context: as request, and inside a
+	 * request's classify callback (with that callback's response).
+	 * Since: 1.1 */
 	const char *(*header)(ss_ctx *ctx, const struct ss_http_response *resp,
 	    const char *name);
 };

@@ -157,29 +157,15 @@ void util_now_iso(char buf[21])
 	strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Howard Hinnant's algorithms: exact for any year, no timezone state. */
+/* The SDK's inline calendar arithmetic, for the host's own use. */
 int64_t util_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
+	return ss_days_from_civil(y, m, d);
 }
 
 void util_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+	ss_civil_from_days(z, y, m, d);
 }
 
 int64_t util_epoch(int y, int mo, int d, int h, int mi, int s)

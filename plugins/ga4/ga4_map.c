@@ -4,7 +4,10 @@
  */
 #include "ga4_map.h"
 
+#include <salesync/plugin.h>
+
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,34 +106,18 @@ const char *ga4_unit(const char *type, const char *currency)
 
 /* ---- dates --------------------------------------------------------------- */
 
-/* Howard Hinnant's days_from_civil / civil_from_days. */
+/* Calendar arithmetic: the SDK's (ss_days_from_civil, ss_civil_from_days). */
 static long days_from_civil(long y, unsigned m, unsigned d)
 {
-	long era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long)doe - 719468;
+	return (long)ss_days_from_civil(y, m, d);
 }
 
 static void civil_from_days(long z, long *y, unsigned *m, unsigned *d)
 {
-	long era;
-	unsigned doe, yoe, doy, mp;
+	int64_t yy;
 
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (long)yoe + era * 400 + (*m <= 2);
+	ss_civil_from_days(z, &yy, m, d);
+	*y = (long)yy;
 }
 
 static int digits(const char *s, size_t n, long *v)
@@ -179,7 +166,8 @@ void ga4_day_format(long day, char out[11])
 	civil_from_days(day, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		y = y < 0 ? 0 : 9999;
-	snprintf(out, 11, "%04ld-%02u-%02u", y, m, d);
+	/* m and d are in range; the modulo only tells the compiler so. */
+	snprintf(out, 11, "%04ld-%02u-%02u", y, m % 13, d % 32);
 }
 
 int ga4_day_resolve(const char *spec, long today, long *day)

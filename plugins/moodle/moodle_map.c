@@ -4,6 +4,8 @@
  */
 #include "moodle_map.h"
 
+#include <salesync/plugin.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,21 +240,13 @@ int moodle_user_active(json_t *user)
 	return moodle_int(user, "suspended", 0) ? 0 : 1;
 }
 
-/* Howard Hinnant's civil_from_days. */
+/* Calendar arithmetic: the SDK's. */
 static void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d)
 {
-	long long era;
-	unsigned doe, yoe, doy, mp;
+	int64_t yy;
 
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (long long)yoe + era * 400 + (*m <= 2);
+	ss_civil_from_days(z, &yy, m, d);
+	*y = (long long)yy;
 }
 
 void moodle_iso(long long epoch, char out[21])

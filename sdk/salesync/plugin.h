@@ -238,6 +238,44 @@ struct ss_metric {
 #define SS_METRIC_TRAINING_COMPLETED "training.completed"
 #define SS_METRIC_QUOTA_AMOUNT_MINOR "quota.amount_minor"
 
+/*
+ * Calendar arithmetic for plugins that turn a tool's dates into periods
+ * (days since 1970-01-01 of a proleptic Gregorian date, and back; Howard
+ * Hinnant's algorithms, exact for any year, no time zone involved). Inline,
+ * so they are compiled into the plugin: no host symbol. The host parses
+ * and normalizes times itself (see the records above); these are for
+ * day arithmetic such as "the day after" or "30 days ago".
+ * Since: 1.1
+ */
+static inline int64_t ss_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* Since: 1.1 */
+static inline void ss_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era, z = days + 719468;
+	unsigned doe, yoe, doy, mp;
+
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
 /* The host's per-call context: opaque to plugins. Since: 1.0 */
 typedef struct ss_ctx ss_ctx;
 

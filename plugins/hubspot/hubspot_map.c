@@ -140,19 +140,6 @@ char *hs_strs_join(const struct hs_strs *l)
 
 /* ---- times ---------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static int days_in_month(int64_t y, int m)
 {
 	static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -235,7 +222,7 @@ int hs_parse_time_ms(const char *s, int64_t *ms)
 	}
 	if (*p)
 		return -1;
-	*ms = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) - (int64_t)off * 60) *
+	*ms = ((ss_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec) - (int64_t)off * 60) *
 	    1000 + frac;
 	return 0;
 }
@@ -255,7 +242,7 @@ int hs_parse_http_date(const char *s, int64_t *ms)
 	}
 	if (m < 0 || d < 1 || d > days_in_month(y, m) || h > 23 || mi > 59 || sec > 60)
 		return -1;
-	*ms = (days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + sec) * 1000;
+	*ms = (ss_days_from_civil(y, (unsigned)m, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec) * 1000;
 	return 0;
 }
 

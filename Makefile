@@ -59,7 +59,7 @@ UNIT_EXTRA_test_moodle := $(BUILD)/obj/plugins/moodle/moodle_map.o
 TESTPLUGIN_SRC := $(wildcard tests/plugins/*.c)
 TESTPLUGINS := $(TESTPLUGIN_SRC:tests/plugins/%.c=$(BUILD)/testplugins/%.so) $(BUILD)/testplugins/template.so
 
-.PHONY: all test unit bench demo install clean check-style
+.PHONY: all test deps-test unit bench demo install clean check-style
 all: $(BIN) $(PLUGINS)
 
 $(BUILD)/obj/host/%.o: host/%.c
@@ -109,7 +109,13 @@ $(BUILD)/testplugins/template.so: sdk/template/template.c sdk/salesync/plugin.h
 
 unit: $(UNIT_BIN)
 
-test: all $(UNIT_BIN) $(TESTPLUGINS)
+# The test tools (cmocka, python3, sqlite3, openssl, chromium) are
+# installed first when missing, so `make test` works on a fresh machine.
+deps-test:
+	@sh tools/deps.sh --test
+
+test: deps-test
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(TESTPLUGINS)
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) MAKE="$(MAKE)" sh tests/run.sh
 
 bench: all

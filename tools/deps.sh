@@ -1,14 +1,30 @@
 #!/bin/sh
-# Installs the Debian packages salesync needs to build and test, when it
-# can (root, or sudo without a password); otherwise prints the exact
-# command to run and fails. Used by `make demo` and by .ci/run. chromium is
-# for the test that renders the HTML report (tests/t/t0710-report-html.sh).
-PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libjansson-dev libinih-dev libsqlite3-dev libcmocka-dev sqlite3 python3 chromium"
+# Installs the Debian packages salesync needs, when it can (root, or sudo
+# without a password); otherwise prints the exact command to run and
+# fails. `make demo` needs the build packages; `make test` (and .ci/run)
+# call it with --test for the test tools too. Nothing is done when all is
+# there already.
+#
+#   build: compiler, libcurl, libssl (JWT signatures), libmicrohttpd (the
+#          daemon's /metrics), jansson, inih, SQLite
+#   test:  cmocka, and the commands the tests drive: python3 (fake
+#          servers), sqlite3, openssl, chromium (HTML report)
+BUILD_PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libjansson-dev libinih-dev libsqlite3-dev"
+TEST_PKGS="libcmocka-dev"
+# Commands the tests need, with the package that brings each.
+TEST_CMDS="python3:python3 sqlite3:sqlite3 openssl:openssl chromium:chromium"
 
 missing=""
-for p in $PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
+want() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || missing="$missing $1"
+}
+for p in $BUILD_PKGS; do want "$p"; done
+if [ "${1:-}" = "--test" ]; then
+	for p in $TEST_PKGS; do want "$p"; done
+	for pc in $TEST_CMDS; do
+		command -v "${pc%%:*}" >/dev/null 2>&1 || missing="$missing ${pc#*:}"
+	done
+fi
 [ -z "$missing" ] && exit 0
 
 echo "salesync: installing Debian packages:$missing" >&2

@@ -17,8 +17,12 @@
  *     meaning; the host refuses a plugin whose major differs from its own.
  *   - SS_ABI_MINOR grows when members are appended; the host refuses a
  *     plugin built against a newer minor than it implements.
- *   - Structs are only ever extended at the end. Each starts with its own
- *     struct_size, so both sides can tell which members the other knows.
+ *   - Structs that grow (the descriptor, the service tables, the records,
+ *     the HTTP request and response) are only ever extended at the end and
+ *     start with their own struct_size, so both sides can tell which
+ *     members the other knows. The small tables (ss_option, ss_mapping,
+ *     ss_http_param, ss_auth) keep their shape within a major version; an
+ *     addition to them comes as a new member of the descriptor.
  *
  * Ownership words used below:
  *   borrowed  - the pointer stays valid only for the stated time; copy it

@@ -248,24 +248,35 @@ static void unlock_instance(struct run_job *j)
 	}
 }
 
-static int start_job(const struct run_request *req, struct run_job *j, struct store *st)
+/* What every run does first, forked or inline: take the instance's lock
+ * and record the run (checks do neither). On failure res says why. */
+static int begin_run(const struct run_request *req, struct run_job *j, struct store *st)
 {
-	int fds[2];
 	struct ss_err e;
 
 	j->started = now_s();
 	j->lock_fd = -1;
-	if (req->mode != WRK_CHECK && lock_instance(req, j) != 0)
+	if (req->mode == WRK_CHECK)
+		return 0;
+	if (lock_instance(req, j) != 0)
 		return -1;
-	j->deadline = j->inst->timeout > 0 ? j->started + (double)j->inst->timeout : 0;
-	if (req->mode != WRK_CHECK &&
-	    store_run_start(st, j->inst->name, j->plugin->name,
+	if (store_run_start(st, j->inst->name, j->plugin->name,
 	        req->mode == WRK_FULL ? "full" : "sync", &j->res->run_id, &e) != 0) {
 		snprintf(j->res->status, sizeof j->res->status, "failed");
 		snprintf(j->res->error, sizeof j->res->error, "%s", e.msg);
 		unlock_instance(j);
 		return -1;
 	}
+	return 0;
+}
+
+static int start_job(const struct run_request *req, struct run_job *j, struct store *st)
+{
+	int fds[2];
+
+	if (begin_run(req, j, st) != 0)
+		return -1;
+	j->deadline = j->inst->timeout > 0 ? j->started + (double)j->inst->timeout : 0;
 	if (pipe(fds) != 0) {
 		snprintf(j->res->status, sizeof j->res->status, "failed");
 		snprintf(j->res->error, sizeof j->res->error, "pipe: %s", strerror(errno));
@@ -412,18 +423,8 @@ static void run_inline(const struct run_request *req, struct run_job *j, struct 
 	struct wrk_job wj = {req->cfg, j->inst, j->plugin, req->mode, 0, progress_inline, j, NULL};
 	const char *status;
 
-	j->started = now_s();
-	j->lock_fd = -1;
-	if (req->mode != WRK_CHECK && lock_instance(req, j) != 0)
+	if (begin_run(req, j, st) != 0)
 		return;
-	if (req->mode != WRK_CHECK &&
-	    store_run_start(st, j->inst->name, j->plugin->name,
-	        req->mode == WRK_FULL ? "full" : "sync", &j->res->run_id, &e) != 0) {
-		snprintf(j->res->status, sizeof j->res->status, "failed");
-		snprintf(j->res->error, sizeof j->res->error, "%s", e.msg);
-		unlock_instance(j);
-		return;
-	}
 	wj.run_id = j->res->run_id;
 	status = wrk_run(&wj, &e);
 	snprintf(j->res->status, sizeof j->res->status, "%s", status);

@@ -90,4 +90,21 @@ char *report_money_list(const json_t *amounts);
  * strings; caller frees the array only). */
 const char **report_keys(const json_t *obj);
 
+/* Reading the report document, for the renderers (report_text.c,
+ * report_html.c): a member's string, integer or object, NULL/0 if absent. */
+static inline const char *js(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static inline json_int_t ji(const json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+static inline const json_t *jo(const json_t *o, const char *k)
+{
+	return json_object_get(o, k);
+}
+
 #endif

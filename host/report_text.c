@@ -10,21 +10,6 @@
 
 /* ---- small formatting --------------------------------------------------- */
 
-static const char *js(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
-static json_int_t ji(const json_t *o, const char *k)
-{
-	return json_integer_value(json_object_get(o, k));
-}
-
-static const json_t *jo(const json_t *o, const char *k)
-{
-	return json_object_get(o, k);
-}
-
 char *report_text_time(const char *iso)
 {
 	if (!iso)

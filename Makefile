@@ -31,7 +31,7 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(SANFLAGS) -MMD -MP
 HOST_CFLAGS := $(BASE_CFLAGS) -DSS_VERSION='"$(VERSION)"' -DSS_PLUGIN_DIR='"$(PLUGINDIR)"'
 PLUGIN_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -Isdk
 PLUGIN_LDFLAGS := -shared -Wl,-z,defs $(SANFLAGS)
-HOST_LIBS := -ldl -linih -lsqlite3 -ljansson -lcurl -lcrypto -lmicrohttpd
+HOST_LIBS := -pthread -ldl -linih -lsqlite3 -ljansson -lcurl -lcrypto -lmicrohttpd
 TEST_LIBS := -lcmocka -lm
 
 # ---- host ---------------------------------------------------------------

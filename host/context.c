@@ -1,6 +1,8 @@
 /* context: the service table plugins call, and the per-run state behind it.
  * Everything a plugin emits is normalized here (norm.c) and written to the
- * store inside one transaction per checkpoint. */
+ * store inside one transaction per checkpoint. That transaction runs on a
+ * helper thread (bgtask.c) while the plugin fetches its next page; the
+ * next checkpoint first waits for it, so at most one is in flight. */
 #include "context.h"
 
 #include <stdarg.h>
@@ -11,13 +13,37 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "bgtask.h"
 #include "http.h"
+#include "jsonscan.h"
 #include "log.h"
 #include "norm.h"
 
 struct staged_cursor {
 	char *stream;
 	char *value;
+};
+
+/* One write to the store: what a checkpoint hands to the helper thread. */
+struct commit {
+	ss_ctx *ctx;
+	struct batch *batch;       /* the records; emptied by the write */
+	struct staged_cursor *cur; /* owned; written with the records */
+	size_t ncur;
+	int unseen;                /* full sync done: soft-delete the unseen */
+	struct store_run run;      /* the counts to add to and record */
+	int rc;                    /* out */
+	struct ss_err err;         /* out */
+};
+
+/* A request sent ahead (api->http->prefetch), its strings copied. */
+struct prefetch {
+	ss_ctx *ctx;
+	struct ss_http_request req;
+	struct ss_http_param *query, *headers;
+	const struct ss_http_response *resp; /* out */
+	int rc;                              /* out */
+	struct ss_err err;                   /* out */
 };
 
 struct ss_ctx {
@@ -30,13 +56,23 @@ struct ss_ctx {
 	size_t nborrowed;
 	int tracking;              /* full sync: store notes every key */
 	struct batch *batch;       /* emitted since the last write */
+	struct batch *spare;       /* the batch of the write in flight */
+	struct bgtask *bg;         /* writes checkpoints; made on the first */
+	struct commit job;         /* the write in flight, if bg_busy() */
+	int store_rc;              /* a write failed: every later one fails */
 	struct http_client *http;  /* made on the first request */
+	struct bgtask *net;        /* sends prefetches; made on the first */
+	struct prefetch *pf;       /* the prefetch in flight or done, or NULL */
 	char *http_state_dir;      /* auth borrows it: freed after http */
 	char **keys;               /* probe: emitted keys (open addressing) */
 	size_t nkeys, capkeys;
 	struct http_stats hstats;
 	char error[1024];
 };
+
+static struct prefetch *prefetch_take(ss_ctx *ctx);
+static void prefetch_free(struct prefetch *pf);
+static void note_http_stats(ss_ctx *ctx);
 
 static volatile sig_atomic_t cancel_requested;
 
@@ -58,16 +94,22 @@ ss_ctx *ctx_new(const struct ctx_params *p)
 	snprintf(ctx->prefix, sizeof ctx->prefix, "%s:%s", p->plugin->name, p->inst->name);
 	ctx->run.id = p->run_id;
 	ctx->batch = bat_new();
+	ctx->spare = bat_new();
 	return ctx;
+}
+
+static void free_cursors(struct staged_cursor *cur, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(cur[i].stream);
+		free(cur[i].value);
+	}
+	free(cur);
 }
 
 static void drop_staged(ss_ctx *ctx)
 {
-	for (size_t i = 0; i < ctx->ncur; i++) {
-		free(ctx->cur[i].stream);
-		free(ctx->cur[i].value);
-	}
-	free(ctx->cur);
+	free_cursors(ctx->cur, ctx->ncur);
 	ctx->cur = NULL;
 	ctx->ncur = 0;
 }
@@ -77,11 +119,14 @@ void ctx_free(ss_ctx *ctx)
 	if (!ctx)
 		return;
 	ctx_abort(ctx);
+	bg_free(ctx->bg);
+	bg_free(ctx->net);
 	for (size_t i = 0; i < ctx->nborrowed; i++)
 		free(ctx->borrowed[i]);
 	free(ctx->borrowed);
 	http_free(ctx->http);
 	bat_free(ctx->batch);
+	bat_free(ctx->spare);
 	free(ctx->http_state_dir);
 	for (size_t i = 0; i < ctx->capkeys; i++)
 		free(ctx->keys[i]);
@@ -204,22 +249,135 @@ static int api_is_full(ss_ctx *ctx)
 
 /* ---- transactions, cursors, checkpoints -------------------------------- */
 
-static int store_fail(ss_ctx *ctx, const struct ss_err *e)
+/* The write itself, on the helper thread or in line: the batch, the
+ * cursors and the run's counts (with unseen, the soft-deletes of a full
+ * sync) in one short transaction, durable together or not at all. */
+static void commit_run(void *arg)
 {
-	ctx_set_error(ctx, "store: %s", e->msg);
-	log_msg(SS_LOG_ERROR, ctx->prefix, "store: %s", e->msg);
-	return SS_ESTORE;
+	struct commit *j = arg;
+	ss_ctx *ctx = j->ctx;
+	struct store *st = ctx->p.st;
+	const char *source = ctx->p.inst->name;
+	struct store_counts saved[STORE_NKINDS];
+
+	memcpy(saved, j->run.counts, sizeof saved);
+	j->rc = 0;
+	if (store_begin(st, &j->err) != 0) {
+		j->rc = SS_ESTORE;
+		return;
+	}
+	if (ctx->p.full && !ctx->tracking) {
+		if (store_track_begin(st, &j->err) != 0)
+			goto fail;
+		ctx->tracking = 1;
+	}
+	if (bat_flush(j->batch, st, source, j->run.counts, &j->err) != 0)
+		goto fail;
+	if (j->unseen && store_mark_unseen(st, source, j->run.counts, &j->err) != 0)
+		goto fail;
+	for (size_t i = 0; i < j->ncur; i++) {
+		if (store_cursor_set(st, source, j->cur[i].stream, j->cur[i].value, &j->err) != 0)
+			goto fail;
+	}
+	if (j->run.id > 0 && store_run_progress(st, &j->run, &j->err) != 0)
+		goto fail;
+	if (store_commit(st, &j->err) != 0)
+		goto fail;
+	return;
+fail:
+	store_rollback(st);
+	memcpy(j->run.counts, saved, sizeof saved);
+	j->rc = SS_ESTORE;
+}
+
+/* Takes the outcome of the write in ctx->job, which has ended. A failed
+ * write is final: the plugin was told those records were checkpointed,
+ * so the run must fail, keeping the store at the write before. */
+static int take_outcome(ss_ctx *ctx)
+{
+	struct commit *j = &ctx->job;
+
+	memcpy(ctx->run.counts, j->run.counts, sizeof ctx->run.counts);
+	free_cursors(j->cur, j->ncur);
+	j->cur = NULL;
+	j->ncur = 0;
+	bat_clear(j->batch);
+	if (j->rc != 0 && ctx->store_rc == 0) {
+		log_msg(SS_LOG_ERROR, ctx->prefix, "store: %s", j->err.msg);
+		if (!*ctx->error)
+			ctx_set_error(ctx, "store: %s", j->err.msg);
+		ctx->store_rc = SS_ESTORE;
+	}
+	return ctx->store_rc;
+}
+
+/* Waits for the write in flight, if any. Every use of the store from the
+ * plugin's thread comes after this. */
+static int settle(ss_ctx *ctx)
+{
+	if (!bg_busy(ctx->bg))
+		return ctx->store_rc;
+	bg_wait(ctx->bg);
+	return take_outcome(ctx);
+}
+
+/*
+ * Hands the batch (with cursors, the staged cursors too; with unseen, the
+ * end of a full sync) to one write. In the background, it returns once
+ * the write has started; the next write_batch or settle reports how it
+ * went. Otherwise it returns the write's outcome.
+ */
+static int write_batch(ss_ctx *ctx, int cursors, int unseen, int background)
+{
+	struct commit *j = &ctx->job;
+	struct batch *filled = ctx->batch;
+	int rc;
+
+	if ((rc = settle(ctx)) != 0)
+		return rc;
+	if (bat_count(filled) == 0 && (!cursors || ctx->ncur == 0) && !unseen)
+		return 0;
+	ctx->batch = ctx->spare;
+	ctx->spare = filled;
+	j->ctx = ctx;
+	j->batch = filled;
+	j->unseen = unseen;
+	j->run = ctx->run;
+	if (cursors) {
+		j->cur = ctx->cur;
+		j->ncur = ctx->ncur;
+		ctx->cur = NULL;
+		ctx->ncur = 0;
+	}
+	if (background && !ctx->bg) {
+		struct ss_err e;
+		if (!(ctx->bg = bg_new(1, &e)))
+			log_msg(SS_LOG_WARN, ctx->prefix, "%s; writing in line", e.msg);
+	}
+	if (background && ctx->bg) {
+		bg_start(ctx->bg, commit_run, j);
+		return 0;
+	}
+	commit_run(j);
+	return take_outcome(ctx);
 }
 
 /* A plugin that never checkpoints still gets its records written every
  * this many, so memory stays bounded; its cursors wait for a checkpoint. */
 #define AUTO_FLUSH 10000
+
+/* Queues a normalized record; writes the batch when it grows large. */
+static int queued(ss_ctx *ctx)
+{
+	return bat_count(ctx->batch) >= AUTO_FLUSH ? write_batch(ctx, 0, 0, 1) : 0;
+}
+
 static const char *api_cursor_get(ss_ctx *ctx, const char *stream)
 {
 	struct ss_err e;
 	char *v = NULL;
 
-	if (ctx->p.full || !stream)
+	if (ctx->p.full || !stream || settle(ctx) != 0)
 		return NULL;
 	if (store_cursor_get(ctx->p.st, ctx->p.inst->name, stream, &v, &e) != 0) {
 		log_msg(SS_LOG_ERROR, ctx->prefix, "store: %s", e.msg);
@@ -250,68 +408,17 @@ static int api_cursor_set(ss_ctx *ctx, const char *stream, const char *value)
 	return 0;
 }
 
-/*
- * Writes the batch (and, with cursors, the staged cursors and the run's
- * counts; with unseen, the soft-deletes of a full sync) in one short
- * transaction: they become durable together or not at all.
- */
-static int write_batch(ss_ctx *ctx, int cursors, int unseen)
-{
-	struct store_counts saved[STORE_NKINDS];
-	struct ss_err e;
-
-	if (bat_count(ctx->batch) == 0 && (!cursors || ctx->ncur == 0) && !unseen)
-		return 0;
-	memcpy(saved, ctx->run.counts, sizeof saved);
-	if (store_begin(ctx->p.st, &e) != 0)
-		return store_fail(ctx, &e);
-	if (ctx->p.full && !ctx->tracking) {
-		if (store_track_begin(ctx->p.st, &e) != 0)
-			goto fail;
-		ctx->tracking = 1;
-	}
-	if (bat_flush(ctx->batch, ctx->p.st, ctx->p.inst->name, ctx->run.counts, &e) != 0)
-		goto fail;
-	if (unseen && store_mark_unseen(ctx->p.st, ctx->p.inst->name, ctx->run.counts, &e) != 0)
-		goto fail;
-	for (size_t i = 0; cursors && i < ctx->ncur; i++) {
-		if (store_cursor_set(ctx->p.st, ctx->p.inst->name, ctx->cur[i].stream,
-		        ctx->cur[i].value, &e) != 0)
-			goto fail;
-	}
-	if (ctx->run.id > 0 && store_run_progress(ctx->p.st, &ctx->run, &e) != 0)
-		goto fail;
-	if (store_commit(ctx->p.st, &e) != 0)
-		goto fail;
-	if (cursors)
-		drop_staged(ctx);
-	return 0;
-fail:
-	store_rollback(ctx->p.st);
-	memcpy(ctx->run.counts, saved, sizeof saved);
-	return store_fail(ctx, &e);
-}
-
-static int commit_batch(ss_ctx *ctx)
-{
-	return write_batch(ctx, 1, 0);
-}
-
-/* Queues a normalized record; writes the batch when it grows large. */
-static int queued(ss_ctx *ctx)
-{
-	return bat_count(ctx->batch) >= AUTO_FLUSH ? write_batch(ctx, 0, 0) : 0;
-}
-
 static int api_checkpoint(ss_ctx *ctx)
 {
 	struct ctx_probe *pr = ctx->p.probe;
-	int rc = commit_batch(ctx);
+	int rc = write_batch(ctx, 1, 0, 1);
 
 	if (rc != 0 || !pr)
 		return rc;
 	pr->checkpoints++;
 	if (pr->crash_after_checkpoint > 0 && pr->checkpoints == pr->crash_after_checkpoint) {
+		if ((rc = settle(ctx)) != 0)
+			return rc;
 		log_msg(SS_LOG_INFO, ctx->prefix, "plugin test: ending the worker after checkpoint %lld",
 		    (long long)pr->checkpoints);
 		_exit(99);
@@ -372,6 +479,8 @@ static void probe_emit(ss_ctx *ctx, const char *kind, const char *id)
 
 void ctx_abort(ss_ctx *ctx)
 {
+	prefetch_free(prefetch_take(ctx));
+	settle(ctx); /* a checkpoint handed over is kept */
 	if (store_in_tx(ctx->p.st))
 		store_rollback(ctx->p.st);
 	bat_clear(ctx->batch);
@@ -383,7 +492,9 @@ void ctx_abort(ss_ctx *ctx)
 
 int ctx_finish(ss_ctx *ctx, int sync_rc)
 {
-	return write_batch(ctx, 1, sync_rc == 0 && ctx->p.full);
+	prefetch_free(prefetch_take(ctx));
+	note_http_stats(ctx);
+	return write_batch(ctx, 1, sync_rc == 0 && ctx->p.full, 0);
 }
 
 /* ---- normalization and emits ------------------------------------------- */
@@ -668,20 +779,170 @@ static int make_client(ss_ctx *ctx, struct ss_err *err)
 	return rc;
 }
 
-static int api_http_request(ss_ctx *ctx, const struct ss_http_request *req,
-    const struct ss_http_response **resp)
-{
-	struct ss_err e;
-	int rc;
+/* ---- prefetch ------------------------------------------------------------ */
 
-	if (!ctx->http && (rc = make_client(ctx, &e)) != 0)
-		return api_fail(ctx, rc, "http: %s", e.msg);
-	rc = http_send(ctx->http, req, resp, &ctx->hstats, &e);
+static struct ss_http_param *copy_params(const struct ss_http_param *p)
+{
+	struct ss_http_param *out;
+	size_t n = 0;
+
+	if (!p)
+		return NULL;
+	while (p[n].name)
+		n++;
+	out = xcalloc(n + 1, sizeof *out);
+	for (size_t i = 0; i < n; i++) {
+		out[i].name = xstrdup(p[i].name);
+		out[i].value = p[i].value ? xstrdup(p[i].value) : NULL;
+	}
+	return out;
+}
+
+static void free_params(struct ss_http_param *p)
+{
+	for (size_t i = 0; p && p[i].name; i++) {
+		free((char *)p[i].name);
+		free((char *)p[i].value);
+	}
+	free(p);
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static int same_params(const struct ss_http_param *a, const struct ss_http_param *b)
+{
+	size_t i = 0;
+
+	if (!a || !b)
+		return (!a || !a[0].name) && (!b || !b[0].name);
+	for (; a[i].name && b[i].name; i++) {
+		if (strcmp(a[i].name, b[i].name) != 0 || !same_str(a[i].value, b[i].value))
+			return 0;
+	}
+	return !a[i].name && !b[i].name;
+}
+
+/* Whether a plugin's request asks for what the prefetch asked. */
+static int same_request(const struct ss_http_request *a, const struct ss_http_request *b)
+{
+	return same_str(a->method, b->method) && same_str(a->url, b->url) &&
+	    same_params(a->query, b->query) && same_params(a->headers, b->headers) &&
+	    a->body_len == b->body_len && (a->body_len == 0 || memcmp(a->body, b->body,
+	    a->body_len) == 0) && same_str(a->content_type, b->content_type) &&
+	    a->flags == b->flags;
+}
+
+/* A copy of req (of any SDK's size) that owns its strings, or NULL. */
+static struct prefetch *prefetch_new(ss_ctx *ctx, const struct ss_http_request *req)
+{
+	struct ss_http_request r = SS_HTTP_REQUEST_INIT;
+	struct prefetch *pf;
+
+	if (!req || req->struct_size < offsetof(struct ss_http_request, flags) + sizeof req->flags)
+		return NULL;
+	memcpy(&r, req, req->struct_size < sizeof r ? req->struct_size : sizeof r);
+	r.struct_size = sizeof r;
+	pf = xcalloc(1, sizeof *pf);
+	pf->ctx = ctx;
+	pf->req = r;
+	pf->req.method = r.method ? xstrdup(r.method) : NULL;
+	pf->req.url = r.url ? xstrdup(r.url) : NULL;
+	pf->req.query = pf->query = copy_params(r.query);
+	pf->req.headers = pf->headers = copy_params(r.headers);
+	pf->req.content_type = r.content_type ? xstrdup(r.content_type) : NULL;
+	if (r.body) {
+		char *b = xmalloc(r.body_len + 1);
+		memcpy(b, r.body, r.body_len);
+		b[r.body_len] = '\0';
+		pf->req.body = b;
+	}
+	return pf;
+}
+
+static void prefetch_free(struct prefetch *pf)
+{
+	if (!pf)
+		return;
+	free((char *)pf->req.method);
+	free((char *)pf->req.url);
+	free_params(pf->query);
+	free_params(pf->headers);
+	free((char *)pf->req.content_type);
+	free((char *)pf->req.body);
+	free(pf);
+}
+
+/* On the net thread: the only user of the HTTP client until taken. */
+static void prefetch_run(void *arg)
+{
+	struct prefetch *pf = arg;
+
+	pf->rc = http_send(pf->ctx->http, &pf->req, &pf->resp, &pf->ctx->hstats, &pf->err);
+}
+
+/* Waits for the prefetch, if any, and hands it over (caller frees). */
+static struct prefetch *prefetch_take(ss_ctx *ctx)
+{
+	struct prefetch *pf = ctx->pf;
+
+	bg_wait(ctx->net);
+	ctx->pf = NULL;
+	return pf;
+}
+
+static void note_http_stats(ss_ctx *ctx)
+{
 	ctx->run.requests = ctx->hstats.requests;
 	ctx->run.bytes = ctx->hstats.bytes;
 	ctx->run.retries = ctx->hstats.retries;
 	ctx->run.throttled = ctx->hstats.throttled;
 	ctx->run.wait_ms = ctx->hstats.wait_ms;
+}
+
+static int api_http_prefetch(ss_ctx *ctx, const struct ss_http_request *req)
+{
+	struct prefetch *pf;
+	struct ss_err e;
+	int rc;
+
+	if (!ctx->http && (rc = make_client(ctx, &e)) != 0)
+		return api_fail(ctx, rc, "http: %s", e.msg);
+	if (!(pf = prefetch_new(ctx, req)))
+		return SS_EINVAL;
+	prefetch_free(prefetch_take(ctx));
+	if (!ctx->net && !(ctx->net = bg_new(0, &e))) {
+		/* Without a thread the request is simply sent when asked for. */
+		log_msg(SS_LOG_DEBUG, ctx->prefix, "no prefetch: %s", e.msg);
+		prefetch_free(pf);
+		return 0;
+	}
+	ctx->pf = pf;
+	bg_start(ctx->net, prefetch_run, pf);
+	return 0;
+}
+
+static int api_http_request(ss_ctx *ctx, const struct ss_http_request *req,
+    const struct ss_http_response **resp)
+{
+	struct prefetch *pf = prefetch_take(ctx);
+	struct ss_err e;
+	int rc;
+
+	if (!ctx->http && (rc = make_client(ctx, &e)) != 0)
+		return api_fail(ctx, rc, "http: %s", e.msg);
+	if (pf && req && req->struct_size >= offsetof(struct ss_http_request, flags) +
+	    sizeof req->flags && same_request(&pf->req, req)) {
+		rc = pf->rc;
+		*resp = pf->resp;
+		e = pf->err;
+	} else {
+		rc = http_send(ctx->http, req, resp, &ctx->hstats, &e);
+	}
+	prefetch_free(pf);
+	note_http_stats(ctx);
 	if (rc != 0)
 		return api_fail(ctx, rc, "%s", e.msg);
 	return 0;
@@ -697,6 +958,7 @@ static const struct ss_http_api http_api = {
 	.struct_size = sizeof(struct ss_http_api),
 	.request = api_http_request,
 	.header = api_http_header,
+	.prefetch = api_http_prefetch,
 };
 
 static int api_to_minor_units(ss_ctx *ctx, const char *amount, const char *currency,
@@ -706,6 +968,15 @@ static int api_to_minor_units(ss_ctx *ctx, const char *amount, const char *curre
 	if (!amount || !minor)
 		return SS_EINVAL;
 	return norm_money(amount, currency, minor) == 0 ? 0 : SS_EINVAL;
+}
+
+static int api_json_find(ss_ctx *ctx, const char *json, size_t len, const char *path,
+    const char **val, size_t *val_len)
+{
+	(void)ctx;
+	if (!val || !val_len)
+		return SS_EINVAL;
+	return jsn_find(json, len, path, val, val_len) == 0 ? 0 : SS_EINVAL;
 }
 
 static const struct ss_api api = {
@@ -729,6 +1000,7 @@ static const struct ss_api api = {
 	.is_full = api_is_full,
 	.http = &http_api,
 	.to_minor_units = api_to_minor_units,
+	.json_find = api_json_find,
 };
 
 const struct ss_api *ctx_api(void)

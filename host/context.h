@@ -21,7 +21,7 @@ struct ctx_probe {
 	int crash_after_checkpoint; /* > 0: the worker process ends right after
 	                               that checkpoint has committed, as a crash would */
 	int find_duplicates;        /* note every emitted key; count repeats */
-	int64_t checkpoints;        /* out: checkpoints that committed */
+	int64_t checkpoints;        /* out: checkpoints handed to the store */
 	int64_t duplicates;         /* out: records emitted again in the same run */
 	char first_duplicate[160];  /* out: "lead A00011" */
 };

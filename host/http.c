@@ -18,17 +18,25 @@ struct hdr {
 	char *value;
 };
 
+/* One response: body, headers, and what the plugin sees of it. */
+struct answer {
+	struct sb body;
+	struct hdr *hdrs;
+	size_t nhdrs;
+	char *url_shown;             /* redacted URL that answered */
+	struct ss_http_response resp;
+};
+
 struct http_client {
 	struct http_opts o;
 	char *base_url, *ca_file, *user_agent, *prefix;
 	CURL *curl;
 	struct auth *auth;
 	struct rty_bucket bucket;
-	struct sb body;
-	struct hdr *hdrs;
-	size_t nhdrs;
-	char *url_shown;             /* redacted URL of the last response */
-	struct ss_http_response resp;
+	/* Two answers, used in turn: the one a plugin holds stays valid
+	 * while the next request (a prefetch) fills the other. */
+	struct answer ans[2];
+	struct answer *a;            /* the one being filled / last filled */
 	double (*now)(void);
 	void (*sleep_s)(double);
 	double (*rnd)(void);
@@ -98,6 +106,7 @@ int http_new(const struct http_opts *o, struct auth *auth, struct http_client **
 	if (c->o.max_attempts < 1)
 		c->o.max_attempts = 1;
 	c->auth = auth;
+	c->a = &c->ans[0];
 	http_set_clock(c, NULL, NULL, NULL);
 	if (rty_bucket_parse(&c->bucket, o->rate_limit, c->now()) != 0) {
 		http_free(c);
@@ -111,15 +120,15 @@ int http_new(const struct http_opts *o, struct auth *auth, struct http_client **
 	return 0;
 }
 
-static void clear_headers(struct http_client *c)
+static void clear_headers(struct answer *a)
 {
-	for (size_t i = 0; i < c->nhdrs; i++) {
-		free(c->hdrs[i].name);
-		free(c->hdrs[i].value);
+	for (size_t i = 0; i < a->nhdrs; i++) {
+		free(a->hdrs[i].name);
+		free(a->hdrs[i].value);
 	}
-	free(c->hdrs);
-	c->hdrs = NULL;
-	c->nhdrs = 0;
+	free(a->hdrs);
+	a->hdrs = NULL;
+	a->nhdrs = 0;
 }
 
 void http_free(struct http_client *c)
@@ -128,10 +137,12 @@ void http_free(struct http_client *c)
 		return;
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
-	clear_headers(c);
-	sb_free(&c->body);
+	for (int i = 0; i < 2; i++) {
+		clear_headers(&c->ans[i]);
+		sb_free(&c->ans[i].body);
+		free(c->ans[i].url_shown);
+	}
 	auth_free(c->auth);
-	free(c->url_shown);
 	free(c->base_url);
 	free(c->ca_file);
 	free(c->user_agent);
@@ -142,11 +153,13 @@ void http_free(struct http_client *c)
 const char *http_header(const struct http_client *c, const struct ss_http_response *resp,
     const char *name)
 {
-	(void)resp;
+	const struct answer *a = resp == &c->ans[0].resp ? &c->ans[0] :
+	    resp == &c->ans[1].resp ? &c->ans[1] : c->a;
+
 	/* The last one wins: after a redirect, the final response's. */
-	for (size_t i = c->nhdrs; i-- > 0;) {
-		if (strcasecmp(c->hdrs[i].name, name) == 0)
-			return c->hdrs[i].value;
+	for (size_t i = a->nhdrs; i-- > 0;) {
+		if (strcasecmp(a->hdrs[i].name, name) == 0)
+			return a->hdrs[i].value;
 	}
 	return NULL;
 }
@@ -163,7 +176,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 
 static size_t on_header(char *data, size_t size, size_t n, void *ud)
 {
-	struct http_client *c = ud;
+	struct answer *c = ud;
 	size_t len = size * n;
 	char *colon = memchr(data, ':', len);
 	const char *v, *end = data + len;
@@ -320,16 +333,16 @@ static void perform(struct http_client *c, const char *method, const char *url,
 
 	/* reset keeps the connection cache: keep-alive across requests. */
 	curl_easy_reset(k);
-	sb_reset(&c->body);
-	clear_headers(c);
+	sb_reset(&c->a->body);
+	clear_headers(c->a);
 	memset(at, 0, sizeof *at);
 	curl_easy_setopt(k, CURLOPT_URL, url);
 	curl_easy_setopt(k, CURLOPT_ERRORBUFFER, at->curl_err);
 	curl_easy_setopt(k, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(k, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(k, CURLOPT_WRITEDATA, &c->body);
+	curl_easy_setopt(k, CURLOPT_WRITEDATA, &c->a->body);
 	curl_easy_setopt(k, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(k, CURLOPT_HEADERDATA, c);
+	curl_easy_setopt(k, CURLOPT_HEADERDATA, c->a);
 	curl_easy_setopt(k, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(k, CURLOPT_USERAGENT, c->user_agent);
 	curl_easy_setopt(k, CURLOPT_HTTPHEADER, h);
@@ -441,10 +454,10 @@ static void observe_limits(struct http_client *c)
 static enum ss_http_verdict judge(struct http_client *c, const struct ss_http_request *req)
 {
 	enum ss_http_verdict v = SS_HTTP_DEFAULT;
-	long s = c->resp.status;
+	long s = c->a->resp.status;
 
 	if (req->classify)
-		v = req->classify(req->classify_ud, &c->resp);
+		v = req->classify(req->classify_ud, &c->a->resp);
 	if (v != SS_HTTP_DEFAULT)
 		return v;
 	if (s == 429 || s == 500 || s == 502 || s == 503 || s == 504)
@@ -458,14 +471,16 @@ static int fetch_token(struct http_client *c, struct http_stats *st, struct ss_e
 
 static void fill_response(struct http_client *c, long status, const char *url)
 {
-	free(c->url_shown);
-	c->url_shown = log_redact(url);
-	sb_adds(&c->body, ""); /* always NUL-terminated, even when empty */
-	c->resp.struct_size = sizeof c->resp;
-	c->resp.status = status;
-	c->resp.body = c->body.buf;
-	c->resp.body_len = c->body.len;
-	c->resp.url = c->url_shown;
+	struct answer *a = c->a;
+
+	free(a->url_shown);
+	a->url_shown = log_redact(url);
+	sb_adds(&a->body, ""); /* always NUL-terminated, even when empty */
+	a->resp.struct_size = sizeof a->resp;
+	a->resp.status = status;
+	a->resp.body = a->body.buf;
+	a->resp.body_len = a->body.len;
+	a->resp.url = a->url_shown;
 }
 
 /* Follows same-origin redirects; refuses others (credentials must never
@@ -478,13 +493,13 @@ static int follow(struct http_client *c, const char *method, char **url, int *ho
 	int same;
 
 	(void)method;
-	if (!loc || (c->resp.status != 301 && c->resp.status != 302 && c->resp.status != 303 &&
-	                c->resp.status != 307 && c->resp.status != 308))
+	if (!loc || (c->a->resp.status != 301 && c->a->resp.status != 302 && c->a->resp.status != 303 &&
+	                c->a->resp.status != 307 && c->a->resp.status != 308))
 		return 0;
 	if (++*hops > MAX_REDIRECTS)
-		return err_set(err, SS_EINVAL, "too many redirects from %s", c->url_shown);
+		return err_set(err, SS_EINVAL, "too many redirects from %s", c->a->url_shown);
 	if (!(next = resolve(*url, loc)))
-		return err_set(err, SS_EINVAL, "%s redirected to an unusable Location", c->url_shown);
+		return err_set(err, SS_EINVAL, "%s redirected to an unusable Location", c->a->url_shown);
 	o1 = origin(*url);
 	o2 = origin(next);
 	same = o1 && o2 && strcmp(o1, o2) == 0;
@@ -492,7 +507,7 @@ static int follow(struct http_client *c, const char *method, char **url, int *ho
 		char *shown = log_redact(next);
 		err_set(err, SS_EINVAL,
 		    "%s redirected to another host (%s); refusing to follow it, so credentials "
-		    "never leave the configured host. Check base_url.", c->url_shown, shown);
+		    "never leave the configured host. Check base_url.", c->a->url_shown, shown);
 		free(shown);
 	}
 	free(o1);
@@ -554,7 +569,7 @@ static int send_loop(struct http_client *c, const struct ss_http_request *req, s
 		t0 = c->now();
 		perform(c, method, url, req, &at);
 		st->requests++;
-		st->bytes += (int64_t)c->body.len;
+		st->bytes += (int64_t)c->a->body.len;
 		shown = log_redact(url);
 		if (at.cc != CURLE_OK) {
 			log_msg(SS_LOG_DEBUG, c->prefix, "%s %s -> %s (%.0f ms)", method, shown,
@@ -572,7 +587,7 @@ static int send_loop(struct http_client *c, const struct ss_http_request *req, s
 		} else {
 			fill_response(c, at.status, url);
 			log_msg(SS_LOG_DEBUG, c->prefix, "%s %s -> %ld (%.0f ms, %zu bytes)", method, shown,
-			    at.status, (c->now() - t0) * 1000, c->body.len);
+			    at.status, (c->now() - t0) * 1000, c->a->body.len);
 			observe_limits(c);
 			if ((rc = follow(c, method, &url, &hops, err)) != 0) {
 				free(shown);
@@ -678,7 +693,7 @@ static int fetch_token(struct http_client *c, struct http_stats *st, struct ss_e
 		tr.flags = SS_HTTP_NO_AUTH;
 		rc = send_loop(c, &tr, st, err);
 		if (rc == 0)
-			rc = auth_token_response(c->auth, (int64_t)c->now(), c->resp.status, c->resp.body, err);
+			rc = auth_token_response(c->auth, (int64_t)c->now(), c->a->resp.status, c->a->resp.body, err);
 	}
 	auth_unlock(c->auth);
 	free(form);
@@ -697,8 +712,9 @@ int http_send(struct http_client *c, const struct ss_http_request *req,
 	/* A request struct from an older SDK is shorter: copy what it has. */
 	n = req->struct_size < sizeof r ? req->struct_size : sizeof r;
 	memcpy(&r, req, n);
+	c->a = c->a == &c->ans[0] ? &c->ans[1] : &c->ans[0];
 	rc = send_loop(c, &r, st, err);
 	if (rc == 0)
-		*resp = &c->resp;
+		*resp = &c->a->resp;
 	return rc;
 }

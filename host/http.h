@@ -45,7 +45,9 @@ void http_free(struct http_client *c);
 
 /*
  * Sends req (see struct ss_http_api in the SDK for the contract). The
- * response is owned by c and valid until the next http_send. On error,
+ * response is owned by c and valid until the second http_send after it
+ * (answers alternate between two buffers, so a prefetch does not clobber
+ * the response a plugin is reading). On error,
  * err says what failed, which request (redacted) and what to do.
  */
 int http_send(struct http_client *c, const struct ss_http_request *req,

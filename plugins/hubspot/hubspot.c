@@ -156,9 +156,14 @@ static int http_error(ss_ctx *ctx, const struct ss_api *api, const char *method,
 	return rc;
 }
 
-/* One request: the answer parsed as a JSON object in *out. */
-static int call(ss_ctx *ctx, const struct ss_api *api, struct hs *s, const char *method,
-    const char *path, const struct ss_http_param *q, json_t *body, json_t **out)
+/* Called with a good answer before it is parsed. */
+typedef void (*peek_fn)(void *ud, const struct ss_http_response *r);
+
+/* One request: the answer parsed as a JSON object in *out. peek, if set,
+ * sees the answer first (to prefetch the next page). */
+static int call_peek(ss_ctx *ctx, const struct ss_api *api, struct hs *s, const char *method,
+    const char *path, const struct ss_http_param *q, json_t *body, json_t **out, peek_fn peek,
+    void *ud)
 {
 	struct ss_http_request req = SS_HTTP_REQUEST_INIT;
 	const struct ss_http_response *r;
@@ -188,6 +193,8 @@ static int call(ss_ctx *ctx, const struct ss_api *api, struct hs *s, const char 
 		s->server_ms = ms;
 	if (r->status < 200 || r->status > 299)
 		return http_error(ctx, api, method, r);
+	if (peek)
+		peek(ud, r);
 	*out = json_loadb(r->body, r->body_len, 0, &je);
 	if (!*out || !json_is_object(*out)) {
 		json_decref(*out);
@@ -196,6 +203,12 @@ static int call(ss_ctx *ctx, const struct ss_api *api, struct hs *s, const char 
 		    method, r->url, je.text, r->body);
 	}
 	return 0;
+}
+
+static int call(ss_ctx *ctx, const struct ss_api *api, struct hs *s, const char *method,
+    const char *path, const struct ss_http_param *q, json_t *body, json_t **out)
+{
+	return call_peek(ctx, api, s, method, path, q, body, out, NULL, NULL);
 }
 
 static json_t *results_of(ss_ctx *ctx, const struct ss_api *api, json_t *j, const char *what,
@@ -391,11 +404,71 @@ static int stage_cursor(ss_ctx *ctx, const struct ss_api *api, enum kind k, cons
  * search_lag). With cursors off, only the archived records are listed
  * (incremental syncs with list_archived = always).
  */
+/* The query of one list page. limit and after are borrowed. */
+static void list_query(const struct hs *s, enum kind k, int archived, const char *limit,
+    const char *after, struct ss_http_param q[6])
+{
+	int n = 0;
+
+	q[n].name = "limit", q[n++].value = limit;
+	q[n].name = "properties", q[n++].value = s->props_csv[k];
+	q[n].name = "archived", q[n++].value = archived ? "true" : "false";
+	if (*after)
+		q[n].name = "after", q[n++].value = after;
+	if (k == K_DEALS && s->associations)
+		q[n].name = "associations", q[n++].value = "contacts";
+	q[n].name = NULL, q[n].value = NULL;
+}
+
+/* What a list page needs to ask for the page after it. */
+struct list_next {
+	ss_ctx *ctx;
+	const struct ss_api *api;
+	const struct hs *s;
+	enum kind k;
+	int archived, cursors;
+	const char *path, *limit;
+};
+
+/* Asks for the next page before this one is parsed, from its
+ * paging.next.after (or, at the end of the active records, the first
+ * archived page). Only a guess: call() sends what the parsed page says,
+ * and an unused prefetch is dropped. */
+static void prefetch_next(void *ud, const struct ss_http_response *r)
+{
+	const struct list_next *ln = ud;
+	struct ss_http_request req = SS_HTTP_REQUEST_INIT;
+	struct ss_http_param q[6];
+	char after[128] = "";
+	const char *v;
+	size_t n;
+	int archived = ln->archived;
+
+	if (ln->api->json_find(ln->ctx, r->body, r->body_len, "paging.next.after", &v, &n) == 0) {
+		if (n >= 2 && v[0] == '"')
+			v++, n -= 2;
+		if (n == 0 || n >= sizeof after || memchr(v, '\\', n) || memchr(v, '"', n))
+			return;
+		memcpy(after, v, n);
+		after[n] = '\0';
+	} else if (!archived && ln->cursors) {
+		archived = 1;
+	} else {
+		return;
+	}
+	list_query(ln->s, ln->k, archived, ln->limit, after, q);
+	req.url = ln->path;
+	req.query = q;
+	req.classify = classify;
+	ln->api->http->prefetch(ln->ctx, &req);
+}
+
 static int list_pass(ss_ctx *ctx, const struct ss_api *api, struct hs *s, enum kind k,
     struct hs_cursor *c, int cursors, int64_t *done)
 {
 	const struct kindinfo *ki = &kinds[k];
 	char path[128], limit[16], after[128];
+	struct list_next ln = {ctx, api, s, k, 0, cursors, path, limit};
 	json_t *j, *res, *rec;
 	size_t i;
 	int rc = 0;
@@ -403,15 +476,11 @@ static int list_pass(ss_ctx *ctx, const struct ss_api *api, struct hs *s, enum k
 	snprintf(path, sizeof path, "%s/%s", s->objects, ki->object);
 	snprintf(limit, sizeof limit, "%d", s->list_limit);
 	for (;;) {
-		struct ss_http_param q[6] = {{"limit", limit}, {"properties", s->props_csv[k]},
-		    {"archived", c->archived ? "true" : "false"}, {NULL, NULL}, {NULL, NULL},
-		    {NULL, NULL}};
-		int n = 3;
-		if (*c->after)
-			q[n].name = "after", q[n++].value = c->after;
-		if (k == K_DEALS && s->associations)
-			q[n].name = "associations", q[n++].value = "contacts";
-		if ((rc = call(ctx, api, s, "GET", path, q, NULL, &j)) != 0)
+		struct ss_http_param q[6];
+
+		list_query(s, k, c->archived, limit, c->after, q);
+		ln.archived = c->archived;
+		if ((rc = call_peek(ctx, api, s, "GET", path, q, NULL, &j, prefetch_next, &ln)) != 0)
 			return rc;
 		if (c->t < 0)
 			c->t = now_ms(s) - s->lag_ms;

@@ -30,8 +30,10 @@
  *   copied    - the callee copies what it needs before returning; the
  *               caller may free or reuse its memory right after the call.
  *
- * Threading: the host calls a plugin instance from one thread at a time.
- * Every sync runs in its own worker process. Plugins keep no globals: all
+ * Threading: the host calls a plugin instance from one thread at a time,
+ * with one exception: after api->http->prefetch, that request's classify
+ * callback may run on a host thread while the plugin works on. Every sync
+ * runs in its own worker process. Plugins keep no globals: all
  * per-instance state lives in the state pointer made by open().
  *
  * Error convention, everywhere: 0 is success, a negative SS_E* code is a
@@ -49,8 +51,9 @@ extern "C" {
 
 /* Since: 1.0 */
 #define SS_ABI_MAJOR 1
-/* Since: 1.0 (1.1 added the HTTP service and struct ss_auth) */
-#define SS_ABI_MINOR 1
+/* Since: 1.0 (1.1 added the HTTP service and struct ss_auth; 1.2 added
+ * api->http->prefetch and api->json_find) */
+#define SS_ABI_MINOR 2
 
 /* Name of the one symbol a plugin exports. Since: 1.0 */
 #define SS_PLUGIN_ENTRY "salesync_plugin_entry"
@@ -379,6 +382,19 @@ struct ss_http_api {
 	 * Since: 1.1 */
 	const char *(*header)(ss_ctx *ctx, const struct ss_http_response *resp,
 	    const char *name);
+
+	/* Sends req in the background and returns at once, so the tool
+	 * works on the next page while the plugin parses the current one.
+	 * The next request() with the same method, URL, query, headers, body,
+	 * content type and flags returns this answer (or its error) as if it
+	 * were sent then, waiting for it if needed; any other request() first
+	 * waits for it and drops it. At most one is in flight; a second
+	 * prefetch replaces the first. The response request() returned last
+	 * stays valid until the next request(). req is copied. classify, if
+	 * set, may run on a host thread meanwhile: it must only read the
+	 * response and its ud. Returns 0, or SS_EINVAL for a malformed req.
+	 * Context: sync. Since: 1.2 */
+	int (*prefetch)(ss_ctx *ctx, const struct ss_http_request *req);
 };
 
 /*
@@ -507,6 +523,16 @@ struct ss_api {
 	 * Since: 1.0 */
 	int (*to_minor_units)(ss_ctx *ctx, const char *amount, const char *currency,
 	    int64_t *minor);
+
+	/* Finds the member at path (object keys joined by '.', compared as
+	 * written) in the JSON object text json[0..len) without parsing the
+	 * rest: e.g. "paging.next.after", to prefetch the next page before
+	 * parsing this one. Sets *val and *val_len to the raw text of the
+	 * value (a string keeps its quotes and escapes), borrowed from json.
+	 * Returns 0, or SS_EINVAL if the member is absent or the text is not
+	 * well formed up to it. Context: any. Since: 1.2 */
+	int (*json_find)(ss_ctx *ctx, const char *json, size_t len, const char *path,
+	    const char **val, size_t *val_len);
 };
 
 /* Whether the host's table has `member`. Since: 1.0 */

@@ -20,8 +20,14 @@
 
 enum fault { F_NONE, F_SKIP_TIES, F_DUPLICATE, F_NO_CHECKPOINT };
 
+/* prefetch=next asks for the next page before parsing this one, as a
+ * fast plugin would; prefetch=wrong asks for a page it will not request,
+ * which the host must drop. */
+enum prefetch { P_NONE, P_NEXT, P_WRONG };
+
 struct state {
 	enum fault fault;
+	enum prefetch prefetch;
 	const char *limit;
 };
 
@@ -39,6 +45,8 @@ static int h_open(ss_ctx *ctx, const struct ss_api *api, void **out)
 	s->fault = !f ? F_NONE : !strcmp(f, "skip_ties") ? F_SKIP_TIES :
 	    !strcmp(f, "duplicate") ? F_DUPLICATE : !strcmp(f, "no_checkpoint") ? F_NO_CHECKPOINT : F_NONE;
 	s->limit = api->option(ctx, "page_size");
+	f = api->option(ctx, "prefetch");
+	s->prefetch = !f ? P_NONE : !strcmp(f, "next") ? P_NEXT : !strcmp(f, "wrong") ? P_WRONG : P_NONE;
 	*out = s;
 	return 0;
 }
@@ -154,6 +162,43 @@ static enum ss_http_verdict classify(void *ud, const struct ss_http_response *r)
 	return SS_HTTP_DEFAULT;
 }
 
+/* The query of one page. since, page and limit are borrowed. */
+static void page_query(const char *since, const char *page, const char *limit,
+    struct ss_http_param q[4])
+{
+	int n = 0;
+
+	if (*since)
+		q[n].name = "updated_since", q[n++].value = since;
+	if (*page)
+		q[n].name = "cursor", q[n++].value = page;
+	if (limit)
+		q[n].name = "limit", q[n++].value = limit;
+	q[n].name = NULL, q[n].value = NULL;
+}
+
+static void prefetch_next(ss_ctx *ctx, const struct ss_api *api, const struct state *s,
+    const char *since, const struct ss_http_response *r)
+{
+	struct ss_http_param q[4];
+	struct ss_http_request req = SS_HTTP_REQUEST_INIT;
+	char page[512];
+	const char *v;
+	size_t n;
+
+	if (s->prefetch == P_NONE || r->status != 200 ||
+	    api->json_find(ctx, r->body, r->body_len, "next_cursor", &v, &n) != 0 ||
+	    n < 2 || v[0] != '"' || n - 2 >= sizeof page || memchr(v + 1, '\\', n - 2))
+		return;
+	memcpy(page, v + 1, n - 2);
+	page[n - 2] = '\0';
+	page_query(since, page, s->prefetch == P_WRONG ? "1" : s->limit, q);
+	req.url = "/api/v1/leads";
+	req.query = q;
+	req.classify = classify;
+	api->http->prefetch(ctx, &req);
+}
+
 static int h_sync(ss_ctx *ctx, const struct ss_api *api, void *state)
 {
 	struct state *s = state;
@@ -166,23 +211,18 @@ static int h_sync(ss_ctx *ctx, const struct ss_api *api, void *state)
 	if (cur && strchr(cur, '|'))
 		snprintf(since, sizeof since, "%.*s", (int)(strchr(cur, '|') - cur), cur);
 	for (;;) {
-		struct ss_http_param q[4] = {{NULL, NULL}};
+		struct ss_http_param q[4];
 		struct ss_http_request req = SS_HTTP_REQUEST_INIT;
 		const struct ss_http_response *r;
 		json_t *j, *next;
-		int n = 0;
 
-		if (*since)
-			q[n].name = "updated_since", q[n++].value = since;
-		if (*page)
-			q[n].name = "cursor", q[n++].value = page;
-		if (s->limit)
-			q[n].name = "limit", q[n++].value = s->limit;
+		page_query(since, page, s->limit, q);
 		req.url = "/api/v1/leads";
 		req.query = q;
 		req.classify = classify;
 		if ((rc = api->http->request(ctx, &req, &r)) != 0)
 			break;
+		prefetch_next(ctx, api, s, since, r);
 		if (!(j = parse(ctx, api, r, &rc)))
 			break;
 		if (!json_is_array(json_object_get(j, "data"))) {
@@ -219,6 +259,8 @@ static const struct ss_option options[] = {
     {"page_size", SS_OPT_INT, 0, NULL, NULL, "records per page (default: the tool's)"},
     {"faulty", SS_OPT_ENUM, 0, "none", "none|skip_ties|duplicate|no_checkpoint",
         "misbehave on purpose, for the plugin test kit's own tests"},
+    {"prefetch", SS_OPT_ENUM, 0, "none", "none|next|wrong",
+        "ask for the next page ahead (next), or for one never used (wrong)"},
     {NULL, 0, 0, NULL, NULL, NULL},
 };
 

@@ -21,7 +21,7 @@ EOT
 }
 
 refused bad_abi "plugin ABI major 99, host ABI major 1"
-refused new_minor "plugin needs ABI 1.2, host provides 1.1"
+refused new_minor "plugin needs ABI 1.3, host provides 1.2"
 refused short_desc "descriptor size"
 refused no_entry "no entry function 'salesync_plugin_entry'"
 refused unresolved "undefined symbol: store_begin"

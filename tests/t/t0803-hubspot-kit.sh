@@ -12,7 +12,7 @@ plugins hubspot
 fake_start hubspot --auth bearer --token kit-T0ken --records 45 --deals 24
 http_conf hubspot "token = kit-T0ken" "page_size = 10" "properties = industry_segment"
 expect_rc 0 "$SALESYNC" plugin-test plugins/hubspot.so --config c.ini
-contains out "ok    descriptor: hubspot 1.0.0, ABI 1.1, 3 streams"
+contains out "ok    descriptor: hubspot 1.0.0, ABI 1.2, 3 streams"
 contains out "ok    check with wrong credentials fails clearly: GET $FAKE_URL/crm/v3/objects/contacts?limit=1&properties=email: HTTP 401"
 contains out "ok    full sync: 74 records"
 contains out "no record emitted twice"

@@ -17,7 +17,7 @@ http_conf salesforce "client_id = 3MVG9kit" "client_secret = Kit-S3cret-x" \
 	"refresh_token = 5Aep-kit-refresh" "token_url = $FAKE_URL/services/oauth2/token" \
 	"lead_fields = Region__c"
 expect_rc 0 "$SALESYNC" plugin-test plugins/salesforce.so --config c.ini --seed 3
-contains out "ok    descriptor: salesforce 1.0.0, ABI 1.1, 3 streams"
+contains out "ok    descriptor: salesforce 1.0.0, ABI 1.2, 3 streams"
 contains out "ok    check with the configured credentials"
 contains out "ok    check with wrong credentials fails clearly: token endpoint $FAKE_URL/services/oauth2/token refused the oauth2 credentials: HTTP 400"
 contains out "ok    full sync: 95 records"

@@ -12,7 +12,7 @@ TOKEN=pd-K1t-t0ken
 fake_start pipedrive --auth apikey-header --token "$TOKEN" --records 45 --deals 38
 http_conf pipedrive "token = $TOKEN" "page_size = 10"
 expect_rc 0 "$SALESYNC" plugin-test plugins/pipedrive.so --config c.ini --seed 3
-contains out "ok    descriptor: pipedrive 1.0.0, ABI 1.1, 3 streams"
+contains out "ok    descriptor: pipedrive 1.0.0, ABI 1.2, 3 streams"
 contains out "ok    check with the configured credentials"
 contains out "ok    check with wrong credentials fails clearly: GET $FAKE_URL/api/v1/users/me: HTTP 401"
 contains out "ok    full sync: 88 records"

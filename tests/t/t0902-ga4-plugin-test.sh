@@ -28,7 +28,7 @@ base_url = $FAKE_URL
 page_size = 15
 EOF
 expect_rc 0 "$SALESYNC" plugin-test plugins/ga4.so --config kit.ini
-contains out "ok    descriptor: ga4 1.0.0, ABI 1.1, 1 stream, 8 options"
+contains out "ok    descriptor: ga4 1.0.0, ABI 1.2, 1 stream, 8 options"
 contains out "ok    check with the configured credentials"
 contains out "ok    full sync:"
 contains out "no record emitted twice"

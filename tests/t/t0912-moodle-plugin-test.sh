@@ -19,7 +19,7 @@ page_size = 6
 team_from = group
 EOT
 expect_rc 0 "$SALESYNC" plugin-test plugins/moodle.so --config kit.ini
-contains out "ok    descriptor: moodle 1.0.0, ABI 1.1, 1 stream, 7 options"
+contains out "ok    descriptor: moodle 1.0.0, ABI 1.2, 1 stream, 7 options"
 contains out "ok    check with the configured credentials"
 contains out "ok    check with wrong credentials fails clearly: core_webservice_get_site_info: Moodle refused the token (invalidtoken"
 contains out "no record emitted twice"

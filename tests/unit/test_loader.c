@@ -106,7 +106,7 @@ static void test_wrong_abi(void **state)
 static void test_newer_minor(void **state)
 {
 	(void)state;
-	expect_refusal("new_minor", "plugin needs ABI 1.2, host provides 1.1");
+	expect_refusal("new_minor", "plugin needs ABI 1.3, host provides 1.2");
 }
 
 static void test_short_descriptor(void **state)

@@ -1,42 +1,55 @@
 /*
- * bgtask: one task at a time on a helper thread of the worker.
+ * bgtask: a helper thread of the worker that runs queued tasks in order,
+ * several at a time if they queue up.
  *
- * The worker uses it to commit a checkpoint while the plugin goes on
- * fetching the next page. A commit handed over must not be lost because
- * the plugin then crashes, so while a task runs the caller's crashes wait
- * for it: SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT, and exit(), first
- * let the task finish (at most BG_CRASH_WAIT_MS), then end the process as
- * they would have. Only SIGKILL and _exit() can cut a task short; what it
- * was writing is then rolled back by SQLite, never half written.
+ * The worker uses one to commit checkpoints while the plugin fetches on
+ * (tasks that arrive close together are committed in one transaction)
+ * and one to send prefetched requests.
  *
- * The guard is asked for when the bgtask is made; one guarded bgtask per
- * process at a time (the last one made). Not for use from the task's own
- * thread.
+ * A commit handed over must not be lost because the plugin then crashes,
+ * so a bgtask made with `guard` makes the process's crashes wait for its
+ * tasks: SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT, and exit(), first
+ * have everything queued run (at most BG_CRASH_WAIT_MS), then end the
+ * process as they would have. Only SIGKILL and _exit() can cut a task
+ * short. One guarded bgtask per process at a time (the last one made).
+ *
+ * All functions are for one caller thread, never the task's own.
  */
 #ifndef SS_BGTASK_H
 #define SS_BGTASK_H
 
+#include <stddef.h>
+
 #define BG_CRASH_WAIT_MS 60000
 
 struct bgtask;
-
-/* Starts the thread and, with guard, installs the crash guard. Caller
- * owns the result; NULL if the thread cannot be started (err set). */
 struct ss_err;
-struct bgtask *bg_new(int guard, struct ss_err *err);
 
-/* Runs fn(arg) on the thread. The previous task must have been waited
- * for. arg is borrowed until bg_wait returns. */
-void bg_start(struct bgtask *bg, void (*fn)(void *arg), void *arg);
+/* Runs tasks[0..n) in the order they were pushed; ud as given to bg_new. */
+typedef void (*bg_fn)(void *const *tasks, size_t n, void *ud);
 
-/* Returns 1 if a task was started and not yet waited for. */
-int bg_busy(const struct bgtask *bg);
+/*
+ * Starts the thread. Queued tasks run once the oldest has waited hold_ms,
+ * or once their weights add up to group_weight, or at once on bg_flush
+ * and on a guarded crash; hold_ms 0 runs each task as soon as it is
+ * pushed. Caller owns the result; NULL if the thread cannot be started
+ * (err set).
+ */
+struct bgtask *bg_new(bg_fn fn, void *ud, int hold_ms, size_t group_weight, int guard,
+    struct ss_err *err);
 
-/* Waits for the started task, if any; afterwards everything it wrote is
- * visible to the caller. */
-void bg_wait(struct bgtask *bg);
+/* Queues task (borrowed until fn has run on it) with a weight, such as
+ * its record count. */
+void bg_push(struct bgtask *bg, void *task, size_t weight);
 
-/* Waits, stops the thread, removes the guard, frees. NULL is fine. */
+/* The weight of the tasks queued or running; 0 when idle or bg is NULL. */
+size_t bg_pending(struct bgtask *bg);
+
+/* Runs what is queued now and waits until nothing is queued or running;
+ * afterwards everything the tasks wrote is visible. NULL is fine. */
+void bg_flush(struct bgtask *bg);
+
+/* Flushes, stops the thread, removes the guard, frees. NULL is fine. */
 void bg_free(struct bgtask *bg);
 
 #endif

@@ -6,6 +6,7 @@
 #include "context.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,16 +25,13 @@ struct staged_cursor {
 	char *value;
 };
 
-/* One write to the store: what a checkpoint hands to the helper thread. */
+/* One checkpoint, as handed to the commit thread. */
 struct commit {
-	ss_ctx *ctx;
-	struct batch *batch;       /* the records; emptied by the write */
-	struct staged_cursor *cur; /* owned; written with the records */
+	struct batch *batch;       /* the records; owned */
+	struct staged_cursor *cur; /* owned */
 	size_t ncur;
 	int unseen;                /* full sync done: soft-delete the unseen */
-	struct store_run run;      /* the counts to add to and record */
-	int rc;                    /* out */
-	struct ss_err err;         /* out */
+	struct store_run run;      /* the run's counters at the checkpoint */
 };
 
 /* A request sent ahead (api->http->prefetch), its strings copied. */
@@ -55,11 +53,14 @@ struct ss_ctx {
 	char **borrowed;           /* strings handed out by cursor_get */
 	size_t nborrowed;
 	int tracking;              /* full sync: store notes every key */
-	struct batch *batch;       /* emitted since the last write */
-	struct batch *spare;       /* the batch of the write in flight */
-	struct bgtask *bg;         /* writes checkpoints; made on the first */
-	struct commit job;         /* the write in flight, if bg_busy() */
-	int store_rc;              /* a write failed: every later one fails */
+	struct batch *batch;       /* emitted since the last checkpoint */
+	struct bgtask *bg;         /* commits checkpoints; made on the first */
+	/* Written by whoever commits (the commit thread, or this thread
+	 * after bg_flush): */
+	struct store_counts committed[STORE_NKINDS];
+	struct ss_err commit_err;
+	atomic_int commit_failed;  /* read without flushing */
+	int store_rc;              /* a commit failed: every later one fails */
 	struct http_client *http;  /* made on the first request */
 	struct bgtask *net;        /* sends prefetches; made on the first */
 	struct prefetch *pf;       /* the prefetch in flight or done, or NULL */
@@ -94,7 +95,7 @@ ss_ctx *ctx_new(const struct ctx_params *p)
 	snprintf(ctx->prefix, sizeof ctx->prefix, "%s:%s", p->plugin->name, p->inst->name);
 	ctx->run.id = p->run_id;
 	ctx->batch = bat_new();
-	ctx->spare = bat_new();
+	atomic_init(&ctx->commit_failed, 0);
 	return ctx;
 }
 
@@ -126,7 +127,6 @@ void ctx_free(ss_ctx *ctx)
 	free(ctx->borrowed);
 	http_free(ctx->http);
 	bat_free(ctx->batch);
-	bat_free(ctx->spare);
 	free(ctx->http_state_dir);
 	for (size_t i = 0; i < ctx->capkeys; i++)
 		free(ctx->keys[i]);
@@ -249,117 +249,142 @@ static int api_is_full(ss_ctx *ctx)
 
 /* ---- transactions, cursors, checkpoints -------------------------------- */
 
-/* The write itself, on the helper thread or in line: the batch, the
- * cursors and the run's counts (with unseen, the soft-deletes of a full
- * sync) in one short transaction, durable together or not at all. */
-static void commit_run(void *arg)
+static void commit_free(struct commit *c)
 {
-	struct commit *j = arg;
-	ss_ctx *ctx = j->ctx;
-	struct store *st = ctx->p.st;
-	const char *source = ctx->p.inst->name;
-	struct store_counts saved[STORE_NKINDS];
-
-	memcpy(saved, j->run.counts, sizeof saved);
-	j->rc = 0;
-	if (store_begin(st, &j->err) != 0) {
-		j->rc = SS_ESTORE;
-		return;
-	}
-	if (ctx->p.full && !ctx->tracking) {
-		if (store_track_begin(st, &j->err) != 0)
-			goto fail;
-		ctx->tracking = 1;
-	}
-	if (bat_flush(j->batch, st, source, j->run.counts, &j->err) != 0)
-		goto fail;
-	if (j->unseen && store_mark_unseen(st, source, j->run.counts, &j->err) != 0)
-		goto fail;
-	for (size_t i = 0; i < j->ncur; i++) {
-		if (store_cursor_set(st, source, j->cur[i].stream, j->cur[i].value, &j->err) != 0)
-			goto fail;
-	}
-	if (j->run.id > 0 && store_run_progress(st, &j->run, &j->err) != 0)
-		goto fail;
-	if (store_commit(st, &j->err) != 0)
-		goto fail;
-	return;
-fail:
-	store_rollback(st);
-	memcpy(j->run.counts, saved, sizeof saved);
-	j->rc = SS_ESTORE;
-}
-
-/* Takes the outcome of the write in ctx->job, which has ended. A failed
- * write is final: the plugin was told those records were checkpointed,
- * so the run must fail, keeping the store at the write before. */
-static int take_outcome(ss_ctx *ctx)
-{
-	struct commit *j = &ctx->job;
-
-	memcpy(ctx->run.counts, j->run.counts, sizeof ctx->run.counts);
-	free_cursors(j->cur, j->ncur);
-	j->cur = NULL;
-	j->ncur = 0;
-	bat_clear(j->batch);
-	if (j->rc != 0 && ctx->store_rc == 0) {
-		log_msg(SS_LOG_ERROR, ctx->prefix, "store: %s", j->err.msg);
-		if (!*ctx->error)
-			ctx_set_error(ctx, "store: %s", j->err.msg);
-		ctx->store_rc = SS_ESTORE;
-	}
-	return ctx->store_rc;
-}
-
-/* Waits for the write in flight, if any. Every use of the store from the
- * plugin's thread comes after this. */
-static int settle(ss_ctx *ctx)
-{
-	if (!bg_busy(ctx->bg))
-		return ctx->store_rc;
-	bg_wait(ctx->bg);
-	return take_outcome(ctx);
+	bat_free(c->batch);
+	free_cursors(c->cur, c->ncur);
+	free(c);
 }
 
 /*
+ * Commits checkpoints (on the commit thread, or in line after a flush):
+ * their records, cursors and the run's counts (with unseen, the
+ * soft-deletes of a full sync) in one short transaction, durable together
+ * or not at all. After a failure nothing more is written.
+ */
+static void commit_run(void *const *tasks, size_t n, void *ud)
+{
+	ss_ctx *ctx = ud;
+	struct store *st = ctx->p.st;
+	const char *source = ctx->p.inst->name;
+	struct store_counts counts[STORE_NKINDS];
+	struct store_run run;
+	struct ss_err e;
+
+	if (atomic_load(&ctx->commit_failed))
+		goto out;
+	memcpy(counts, ctx->committed, sizeof counts);
+	if (store_begin(st, &e) != 0)
+		goto failed;
+	if (ctx->p.full && !ctx->tracking) {
+		if (store_track_begin(st, &e) != 0)
+			goto fail;
+		ctx->tracking = 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct commit *c = tasks[i];
+		if (bat_flush(c->batch, st, source, counts, &e) != 0 ||
+		    (c->unseen && store_mark_unseen(st, source, counts, &e) != 0))
+			goto fail;
+		for (size_t k = 0; k < c->ncur; k++) {
+			if (store_cursor_set(st, source, c->cur[k].stream, c->cur[k].value, &e) != 0)
+				goto fail;
+		}
+	}
+	run = ((const struct commit *)tasks[n - 1])->run;
+	memcpy(run.counts, counts, sizeof counts);
+	if (run.id > 0 && store_run_progress(st, &run, &e) != 0)
+		goto fail;
+	if (store_commit(st, &e) != 0)
+		goto fail;
+	memcpy(ctx->committed, counts, sizeof counts);
+	goto out;
+fail:
+	store_rollback(st);
+failed:
+	ctx->commit_err = e;
+	atomic_store(&ctx->commit_failed, 1);
+out:
+	for (size_t i = 0; i < n; i++)
+		commit_free(tasks[i]);
+}
+
+/* Reports a failed commit, once: the plugin was told those records were
+ * checkpointed, so the run must fail, keeping the store at the commit
+ * before. */
+static int commit_status(ss_ctx *ctx)
+{
+	if (ctx->store_rc || !atomic_load(&ctx->commit_failed))
+		return ctx->store_rc;
+	bg_flush(ctx->bg); /* commit_err is written before the flag */
+	log_msg(SS_LOG_ERROR, ctx->prefix, "store: %s", ctx->commit_err.msg);
+	if (!*ctx->error)
+		ctx_set_error(ctx, "store: %s", ctx->commit_err.msg);
+	ctx->store_rc = SS_ESTORE;
+	return ctx->store_rc;
+}
+
+/* Commits every checkpoint handed over and waits for it. Every use of the
+ * store from the plugin's thread comes after this. */
+static int settle(ss_ctx *ctx)
+{
+	bg_flush(ctx->bg);
+	memcpy(ctx->run.counts, ctx->committed, sizeof ctx->run.counts);
+	return commit_status(ctx);
+}
+
+/* Checkpoints gather for at most COMMIT_HOLD_MS, or until they hold
+ * COMMIT_GROUP records, and are committed in one transaction: fewer,
+ * larger writes. More than COMMIT_QUEUE_MAX records waiting makes the
+ * plugin wait, so memory stays bounded. */
+#define COMMIT_HOLD_MS 200
+#define COMMIT_GROUP 2000
+#define COMMIT_QUEUE_MAX 10000
+
+/*
  * Hands the batch (with cursors, the staged cursors too; with unseen, the
- * end of a full sync) to one write. In the background, it returns once
- * the write has started; the next write_batch or settle reports how it
- * went. Otherwise it returns the write's outcome.
+ * end of a full sync) to a commit. In the background it returns at once;
+ * a failure is reported by a later write_batch or settle. Otherwise it
+ * commits everything handed over and returns the outcome.
  */
 static int write_batch(ss_ctx *ctx, int cursors, int unseen, int background)
 {
-	struct commit *j = &ctx->job;
-	struct batch *filled = ctx->batch;
+	struct commit *c;
+	size_t weight = bat_count(ctx->batch);
 	int rc;
 
-	if ((rc = settle(ctx)) != 0)
+	if ((rc = commit_status(ctx)) != 0)
 		return rc;
-	if (bat_count(filled) == 0 && (!cursors || ctx->ncur == 0) && !unseen)
-		return 0;
-	ctx->batch = ctx->spare;
-	ctx->spare = filled;
-	j->ctx = ctx;
-	j->batch = filled;
-	j->unseen = unseen;
-	j->run = ctx->run;
+	if (weight == 0 && (!cursors || ctx->ncur == 0) && !unseen)
+		return background ? 0 : settle(ctx);
+	c = xcalloc(1, sizeof *c);
+	c->batch = ctx->batch;
+	ctx->batch = bat_new();
+	c->unseen = unseen;
+	c->run = ctx->run;
 	if (cursors) {
-		j->cur = ctx->cur;
-		j->ncur = ctx->ncur;
+		c->cur = ctx->cur;
+		c->ncur = ctx->ncur;
 		ctx->cur = NULL;
 		ctx->ncur = 0;
 	}
 	if (background && !ctx->bg) {
 		struct ss_err e;
-		if (!(ctx->bg = bg_new(1, &e)))
-			log_msg(SS_LOG_WARN, ctx->prefix, "%s; writing in line", e.msg);
+		if (!(ctx->bg = bg_new(commit_run, ctx, COMMIT_HOLD_MS, COMMIT_GROUP, 1, &e)))
+			log_msg(SS_LOG_WARN, ctx->prefix, "%s; committing in line", e.msg);
 	}
 	if (background && ctx->bg) {
-		bg_start(ctx->bg, commit_run, j);
+		if (bg_pending(ctx->bg) + weight > COMMIT_QUEUE_MAX)
+			bg_flush(ctx->bg);
+		bg_push(ctx->bg, c, weight ? weight : 1);
 		return 0;
 	}
-	commit_run(j);
-	return take_outcome(ctx);
+	{
+		void *one = c;
+		bg_flush(ctx->bg);
+		commit_run(&one, 1, ctx);
+	}
+	return settle(ctx);
 }
 
 /* A plugin that never checkpoints still gets its records written every
@@ -876,11 +901,13 @@ static void prefetch_free(struct prefetch *pf)
 }
 
 /* On the net thread: the only user of the HTTP client until taken. */
-static void prefetch_run(void *arg)
+static void prefetch_run(void *const *tasks, size_t n, void *ud)
 {
-	struct prefetch *pf = arg;
-
-	pf->rc = http_send(pf->ctx->http, &pf->req, &pf->resp, &pf->ctx->hstats, &pf->err);
+	(void)ud;
+	for (size_t i = 0; i < n; i++) {
+		struct prefetch *pf = tasks[i];
+		pf->rc = http_send(pf->ctx->http, &pf->req, &pf->resp, &pf->ctx->hstats, &pf->err);
+	}
 }
 
 /* Waits for the prefetch, if any, and hands it over (caller frees). */
@@ -888,7 +915,7 @@ static struct prefetch *prefetch_take(ss_ctx *ctx)
 {
 	struct prefetch *pf = ctx->pf;
 
-	bg_wait(ctx->net);
+	bg_flush(ctx->net);
 	ctx->pf = NULL;
 	return pf;
 }
@@ -913,14 +940,14 @@ static int api_http_prefetch(ss_ctx *ctx, const struct ss_http_request *req)
 	if (!(pf = prefetch_new(ctx, req)))
 		return SS_EINVAL;
 	prefetch_free(prefetch_take(ctx));
-	if (!ctx->net && !(ctx->net = bg_new(0, &e))) {
+	if (!ctx->net && !(ctx->net = bg_new(prefetch_run, NULL, 0, 1, 0, &e))) {
 		/* Without a thread the request is simply sent when asked for. */
 		log_msg(SS_LOG_DEBUG, ctx->prefix, "no prefetch: %s", e.msg);
 		prefetch_free(pf);
 		return 0;
 	}
 	ctx->pf = pf;
-	bg_start(ctx->net, prefetch_run, pf);
+	bg_push(ctx->net, pf, 1);
 	return 0;
 }
 

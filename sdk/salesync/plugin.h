@@ -476,7 +476,12 @@ struct ss_api {
 
 	/* Commit everything emitted so far with the staged cursors in one
 	 * transaction. If the run fails later, the store keeps what was
-	 * committed here. Context: sync. Since: 1.0 */
+	 * committed here. The host may commit in the background, and several
+	 * checkpoints together, so it returns before the disk is written;
+	 * the commit survives the plugin crashing, exiting or failing (only
+	 * a SIGKILL can lose the last fraction of a second of checkpoints).
+	 * A commit that fails makes a later checkpoint() return SS_ESTORE.
+	 * Context: sync. Since: 1.0 */
 	int (*checkpoint)(ss_ctx *ctx);
 
 	/* Log one line; the host prefixes [plugin:instance], redacts secret

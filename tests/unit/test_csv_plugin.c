@@ -294,7 +294,7 @@ static const struct ss_api fake_api = {
 	fake_emit_rep, fake_emit_lead, fake_emit_deal, fake_emit_metric,
 	fake_cursor_get, fake_cursor_set, fake_checkpoint,
 	fake_log, fake_progress, fake_cancelled, fake_fail, fake_skip, fake_is_full,
-	NULL, fake_to_minor_units};
+	NULL, fake_to_minor_units, NULL};
 
 /* ---- fixture ------------------------------------------------------------ */
 

@@ -37,6 +37,7 @@ struct commit {
 /* A request sent ahead (api->http->prefetch), its strings copied. */
 struct prefetch {
 	ss_ctx *ctx;
+	const struct ss_http_response *keep; /* the plugin's page, kept valid */
 	struct ss_http_request req;
 	struct ss_http_param *query, *headers;
 	const struct ss_http_response *resp; /* out */
@@ -64,6 +65,7 @@ struct ss_ctx {
 	struct http_client *http;  /* made on the first request */
 	struct bgtask *net;        /* sends prefetches; made on the first */
 	struct prefetch *pf;       /* the prefetch in flight or done, or NULL */
+	const struct ss_http_response *held; /* the answer the plugin has */
 	char *http_state_dir;      /* auth borrows it: freed after http */
 	char **keys;               /* probe: emitted keys (open addressing) */
 	size_t nkeys, capkeys;
@@ -906,7 +908,8 @@ static void prefetch_run(void *const *tasks, size_t n, void *ud)
 	(void)ud;
 	for (size_t i = 0; i < n; i++) {
 		struct prefetch *pf = tasks[i];
-		pf->rc = http_send(pf->ctx->http, &pf->req, &pf->resp, &pf->ctx->hstats, &pf->err);
+		pf->rc = http_send_keep(pf->ctx->http, &pf->req, pf->keep, &pf->resp,
+		    &pf->ctx->hstats, &pf->err);
 	}
 }
 
@@ -946,6 +949,7 @@ static int api_http_prefetch(ss_ctx *ctx, const struct ss_http_request *req)
 		prefetch_free(pf);
 		return 0;
 	}
+	pf->keep = ctx->held;
 	ctx->pf = pf;
 	bg_push(ctx->net, pf, 1);
 	return 0;
@@ -954,24 +958,31 @@ static int api_http_prefetch(ss_ctx *ctx, const struct ss_http_request *req)
 static int api_http_request(ss_ctx *ctx, const struct ss_http_request *req,
     const struct ss_http_response **resp)
 {
-	struct prefetch *pf = prefetch_take(ctx);
+	struct prefetch *pf;
 	struct ss_err e;
 	int rc;
 
 	if (!ctx->http && (rc = make_client(ctx, &e)) != 0)
 		return api_fail(ctx, rc, "http: %s", e.msg);
+	bg_flush(ctx->net); /* the client is this thread's again */
+	pf = ctx->pf;
 	if (pf && req && req->struct_size >= offsetof(struct ss_http_request, flags) +
 	    sizeof req->flags && same_request(&pf->req, req)) {
 		rc = pf->rc;
 		*resp = pf->resp;
 		e = pf->err;
+		ctx->pf = NULL;
+		prefetch_free(pf);
 	} else {
-		rc = http_send(ctx->http, req, resp, &ctx->hstats, &e);
+		/* Another request meanwhile (a lookup between two pages): the
+		 * prefetched answer waits for the request that wants it. */
+		rc = http_send_keep(ctx->http, req, pf && pf->rc == 0 ? pf->resp : NULL, resp,
+		    &ctx->hstats, &e);
 	}
-	prefetch_free(pf);
 	note_http_stats(ctx);
 	if (rc != 0)
 		return api_fail(ctx, rc, "%s", e.msg);
+	ctx->held = *resp;
 	return 0;
 }
 

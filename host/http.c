@@ -703,6 +703,13 @@ static int fetch_token(struct http_client *c, struct http_stats *st, struct ss_e
 int http_send(struct http_client *c, const struct ss_http_request *req,
     const struct ss_http_response **resp, struct http_stats *st, struct ss_err *err)
 {
+	return http_send_keep(c, req, NULL, resp, st, err);
+}
+
+int http_send_keep(struct http_client *c, const struct ss_http_request *req,
+    const struct ss_http_response *keep, const struct ss_http_response **resp,
+    struct http_stats *st, struct ss_err *err)
+{
 	struct ss_http_request r = SS_HTTP_REQUEST_INIT;
 	size_t n;
 	int rc;
@@ -712,7 +719,12 @@ int http_send(struct http_client *c, const struct ss_http_request *req,
 	/* A request struct from an older SDK is shorter: copy what it has. */
 	n = req->struct_size < sizeof r ? req->struct_size : sizeof r;
 	memcpy(&r, req, n);
-	c->a = c->a == &c->ans[0] ? &c->ans[1] : &c->ans[0];
+	if (keep == &c->ans[0].resp)
+		c->a = &c->ans[1];
+	else if (keep == &c->ans[1].resp)
+		c->a = &c->ans[0];
+	else
+		c->a = c->a == &c->ans[0] ? &c->ans[1] : &c->ans[0];
 	rc = send_loop(c, &r, st, err);
 	if (rc == 0)
 		*resp = &c->a->resp;

@@ -53,6 +53,13 @@ void http_free(struct http_client *c);
 int http_send(struct http_client *c, const struct ss_http_request *req,
     const struct ss_http_response **resp, struct http_stats *st, struct ss_err *err);
 
+/* As http_send, but the answer keep (one of c's, or NULL) stays valid:
+ * the plugin's current page while a prefetch runs, or a prefetched page
+ * while the plugin asks for something else. */
+int http_send_keep(struct http_client *c, const struct ss_http_request *req,
+    const struct ss_http_response *keep, const struct ss_http_response **resp,
+    struct http_stats *st, struct ss_err *err);
+
 /* A header of the last response (case-insensitive name), or NULL. */
 const char *http_header(const struct http_client *c, const struct ss_http_response *resp,
     const char *name);

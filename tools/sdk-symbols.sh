@@ -7,7 +7,7 @@ header=${1:-sdk/salesync/plugin.h}
 # The compiler strips the comments, keeping #defines.
 gcc -fpreprocessed -dD -E -P "$header" 2>/dev/null | awk '
 /^#define SS_/ { sub(/\(.*/, "", $2); print $2; next }
-/^static inline .* ss_[a-z_]+\(/ { match($0, /ss_[a-z_]+\(/); print substr($0, RSTART, RLENGTH - 1); next }
+/^static inline .*[ *]ss_[a-z_]+\(/ { match($0, /ss_[a-z_]+\(/); print substr($0, RSTART, RLENGTH - 1); next }
 /^[ \t]+SS_[A-Z0-9_]+ = / { print $1; next }
 /^struct ss_[a-z_]+ \{/ { s = $2; next }
 /^struct ss_[a-z_]+;/ { n = $2; sub(/;/, "", n); print n; next }

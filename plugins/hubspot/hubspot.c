@@ -445,12 +445,8 @@ static void prefetch_next(void *ud, const struct ss_http_response *r)
 	int archived = ln->archived;
 
 	if (ln->api->json_find(ln->ctx, r->body, r->body_len, "paging.next.after", &v, &n) == 0) {
-		if (n >= 2 && v[0] == '"')
-			v++, n -= 2;
-		if (n == 0 || n >= sizeof after || memchr(v, '\\', n) || memchr(v, '"', n))
+		if (!ss_json_plain_string(v, n, after, sizeof after) || !*after)
 			return;
-		memcpy(after, v, n);
-		after[n] = '\0';
 	} else if (!archived && ln->cursors) {
 		archived = 1;
 	} else {

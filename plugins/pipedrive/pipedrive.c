@@ -26,20 +26,23 @@
 #define MAX_LIMIT 500
 #define ORG_IDS_PER_CALL 100
 
+/* What classify needs; lives in the state, as a prefetched request's
+ * classify may run after the call that made it has returned. */
+struct call {
+	ss_ctx *ctx;
+	const struct ss_api *api;
+};
+
 struct state {
 	char root[512]; /* absolute API root, or "" for paths on base_url */
 	char limit[16];
 	int orgs_on;
 	struct pd_table stages, orgs;
 	int stages_loaded;
+	struct call call;
 };
 
 /* ---- HTTP ------------------------------------------------------------- */
-
-struct call {
-	ss_ctx *ctx;
-	const struct ss_api *api;
-};
 
 static int looks_json(const char *body, size_t len)
 {
@@ -95,28 +98,60 @@ static int fail_status(ss_ctx *ctx, const struct ss_api *api, const struct ss_ht
 	return api->fail(ctx, code, "GET %s: HTTP %ld: %.200s%s", r->url, r->status, r->body, hint);
 }
 
+/* Below this many tokens left of the company's daily budget, no page is
+ * asked for ahead: the last tokens go to finishing the current page
+ * (its organizations), not to a page the run may not reach. */
+#define PREFETCH_MIN_TOKENS 100
+
+/* Asks for the page after r (same query, cursor = its next_cursor) while
+ * r is parsed. Only a guess: an unused prefetch is dropped. */
+static void prefetch_next(ss_ctx *ctx, const struct ss_api *api, const struct ss_http_request *req,
+    const struct ss_http_response *r)
+{
+	struct ss_http_request next = *req;
+	struct ss_http_param q[16];
+	char cursor[512];
+	const char *v;
+	size_t n = 0, vn;
+
+	const char *left = api->http->header(ctx, r, "x-daily-ratelimit-token-remaining");
+
+	if (r->status != 200 || (left && strtoll(left, NULL, 10) < PREFETCH_MIN_TOKENS) ||
+	    api->json_find(ctx, r->body, r->body_len, "additional_data.next_cursor", &v, &vn) != 0 ||
+	    !ss_json_plain_string(v, vn, cursor, sizeof cursor) || !*cursor)
+		return;
+	for (size_t i = 0; req->query && req->query[i].name; i++) {
+		if (n == 14)
+			return;
+		if (strcmp(req->query[i].name, "cursor") != 0)
+			q[n++] = req->query[i];
+	}
+	q[n].name = "cursor", q[n++].value = cursor;
+	q[n].name = NULL, q[n].value = NULL;
+	next.query = q;
+	api->http->prefetch(ctx, &next);
+}
+
 /* GETs root+path with query q and parses the JSON envelope into *out. */
 static int get(ss_ctx *ctx, const struct ss_api *api, struct state *s, const char *path,
     const struct ss_http_param *q, json_t **out)
 {
 	struct ss_http_request req = SS_HTTP_REQUEST_INIT;
 	const struct ss_http_response *r;
-	struct call cl;
 	char url[640];
 	json_error_t je;
 	json_t *j;
 	int rc;
 
 	*out = NULL;
-	cl.ctx = ctx;
-	cl.api = api;
 	snprintf(url, sizeof url, "%s%s", s->root, path);
 	req.url = url;
 	req.query = q;
 	req.classify = classify;
-	req.classify_ud = &cl;
+	req.classify_ud = &s->call;
 	if ((rc = api->http->request(ctx, &req, &r)) != 0)
 		return rc;
+	prefetch_next(ctx, api, &req, r);
 	j = json_loadb(r->body, r->body_len, 0, &je);
 	if (r->status < 200 || r->status > 299) {
 		rc = fail_status(ctx, api, r, j);
@@ -517,6 +552,8 @@ static int p_open(ss_ctx *ctx, const struct ss_api *api, void **out)
 		return SS_ENOMEM;
 	snprintf(s->limit, sizeof s->limit, "%lld", n);
 	s->orgs_on = orgs ? is_true(orgs) : 1;
+	s->call.ctx = ctx;
+	s->call.api = api;
 	if (pd_api_root(base, s->root, sizeof s->root) < 0) {
 		free(s);
 		return api->fail(ctx, SS_EINVAL, "base_url is too long");

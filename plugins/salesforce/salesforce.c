@@ -282,6 +282,26 @@ static void note_limits(ss_ctx *ctx, const struct ss_api *api, struct sf *s,
 	}
 }
 
+/* Asks for the next batch (nextRecordsUrl, which the answer puts before
+ * its records) while this one is parsed. Only a guess: the caller still
+ * checks the parsed URL (bad_next) before asking for it. */
+static void prefetch_next(ss_ctx *ctx, const struct ss_api *api, const struct ss_http_request *req,
+    const struct ss_http_response *r)
+{
+	struct ss_http_request next = *req;
+	char url[512];
+	const char *v;
+	size_t n;
+
+	if (api->json_find(ctx, r->body, r->body_len, "nextRecordsUrl", &v, &n) != 0 ||
+	    !ss_json_plain_string(v, n, url, sizeof url) ||
+	    strncmp(url, "/services/data/", 15) != 0 || strstr(url, ".."))
+		return;
+	next.url = url;
+	next.query = NULL;
+	api->http->prefetch(ctx, &next);
+}
+
 /* GET url (a path under base_url; with ?q=soql when soql is set).
  * Returns 0 with *out the body's JSON object; 1 for an HTTP status other
  * than 200, described in *e for the caller to judge; < 0 when it failed
@@ -311,6 +331,7 @@ static int fetch(ss_ctx *ctx, const struct ss_api *api, struct sf *s, const char
 		sf_error_parse(r->body, r->body_len, e->code, sizeof e->code, e->msg, sizeof e->msg);
 		return 1;
 	}
+	prefetch_next(ctx, api, &req, r);
 	j = json_loadb(r->body, r->body_len, 0, &je);
 	if (!json_is_object(j)) {
 		json_decref(j);

@@ -387,10 +387,11 @@ struct ss_http_api {
 	 * works on the next page while the plugin parses the current one.
 	 * The next request() with the same method, URL, query, headers, body,
 	 * content type and flags returns this answer (or its error) as if it
-	 * were sent then, waiting for it if needed; any other request() first
-	 * waits for it and drops it. At most one is in flight; a second
-	 * prefetch replaces the first. The response request() returned last
-	 * stays valid until the next request(). req is copied. classify, if
+	 * were sent then, waiting for it if needed. Other requests may come
+	 * between (they wait for it, and leave its answer for later). At
+	 * most one is kept: a second prefetch, or the end of the callback,
+	 * drops the first. The response request() returned last stays valid
+	 * until the next request(). req is copied. classify, if
 	 * set, may run on a host thread meanwhile: it must only read the
 	 * response and its ud. Returns 0, or SS_EINVAL for a malformed req.
 	 * Context: sync. Since: 1.2 */
@@ -544,6 +545,29 @@ struct ss_api {
 #define SS_API_HAS(api, member) \
 	((api)->struct_size >= offsetof(struct ss_api, member) + sizeof((api)->member) && \
 	    (api)->member != NULL)
+
+/*
+ * For a value found by api->json_find (val[0..len), quotes included):
+ * copies a JSON string without escapes, such as a page cursor or a path,
+ * into buf without its quotes and returns buf; returns NULL for anything
+ * else (a number, null, a string with escapes: hand those to your JSON
+ * library) or if it does not fit in n bytes with its NUL. Inline: no host
+ * symbol. Since: 1.2
+ */
+static inline char *ss_json_plain_string(const char *val, size_t len, char *buf, size_t n)
+{
+	size_t i;
+
+	if (!val || !buf || len < 2 || val[0] != '"' || val[len - 1] != '"' || len - 2 >= n)
+		return NULL;
+	for (i = 1; i < len - 1; i++) {
+		if (val[i] == '\\' || val[i] == '"')
+			return NULL;
+		buf[i - 1] = val[i];
+	}
+	buf[len - 2] = '\0';
+	return buf;
+}
 
 /*
  * The plugin descriptor. Its first six members never move: the host reads

@@ -188,10 +188,8 @@ static void prefetch_next(ss_ctx *ctx, const struct ss_api *api, const struct st
 
 	if (s->prefetch == P_NONE || r->status != 200 ||
 	    api->json_find(ctx, r->body, r->body_len, "next_cursor", &v, &n) != 0 ||
-	    n < 2 || v[0] != '"' || n - 2 >= sizeof page || memchr(v + 1, '\\', n - 2))
+	    !ss_json_plain_string(v, n, page, sizeof page) || !*page)
 		return;
-	memcpy(page, v + 1, n - 2);
-	page[n - 2] = '\0';
 	page_query(since, page, s->prefetch == P_WRONG ? "1" : s->limit, q);
 	req.url = "/api/v1/leads";
 	req.query = q;

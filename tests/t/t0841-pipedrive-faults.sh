@@ -15,8 +15,10 @@ fake_start pipedrive --auth apikey-header --token "$TOKEN" --records 30 --deals 
 http_conf pipedrive "token = $TOKEN" "page_size = 10" "max_attempts = 3"
 
 # The API token refused mid-sync (401 "unauthorized access" on the 3rd
-# request): a clear error; the pages before it are kept.
-fake_ctl control '{"status_sequence": [0, 0, 0, 401]}' >/dev/null
+# request: users, persons page 1, then persons page 2, which the plugin
+# prefetches before it looks up page 1's organizations): a clear error
+# when the plugin asks for page 2; the first page is kept.
+fake_ctl control '{"status_sequence": [0, 0, 401]}' >/dev/null
 expect_rc 1 "$SALESYNC" -c c.ini sync
 contains out "HTTP 401: the tool refused the api key credentials; check the instance's credentials"
 contains out "$FAKE_URL/api/v2/persons"
@@ -39,10 +41,11 @@ fake_ctl control '{"status_sequence": [500, 502, 0, 503]}' >/dev/null
 expect_rc 0 "$SALESYNC" -c c.ini sync
 contains out "leads 0 new, 2 updated"
 [ "$(fake_ctl stats faults.status_sequence)" -eq 3 ] || fail "three injected 5xx"
-# 503 forever: fails after max_attempts; the pages committed stay and the
-# next sync resumes after them.
+# 503 forever (from the prefetched persons page 2 on): fails after
+# max_attempts; the pages committed stay and the next sync resumes after
+# them.
 rm -rf store.db*
-fake_ctl control '{"status_sequence": [0, 0, 0, 503, 503, 503]}' >/dev/null
+fake_ctl control '{"status_sequence": [0, 0, 503, 503, 503]}' >/dev/null
 expect_rc 1 "$SALESYNC" -c c.ini sync
 contains out "HTTP 503 after 3 attempts; the tool keeps failing, try again later"
 [ "$(sql 'select count(*) from leads')" = 10 ] || fail "first page kept"

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "jsonscan.h"
+#include "salesync/plugin.h"
 
 /* Finds path in json; want NULL means "must not be found". */
 static void check(const char *json, const char *path, const char *want)
@@ -86,6 +87,23 @@ static void test_malformed_or_truncated(void **state)
 	assert_int_equal(jsn_find("{}", 2, "", &v, &n), -1);
 }
 
+/* The SDK's inline helper for what json_find returns. */
+static void test_plain_string(void **state)
+{
+	char buf[8];
+
+	(void)state;
+	assert_string_equal(ss_json_plain_string("\"201\"", 5, buf, sizeof buf), "201");
+	assert_string_equal(ss_json_plain_string("\"\"", 2, buf, sizeof buf), "");
+	assert_string_equal(ss_json_plain_string("\"1234567\"", 9, buf, sizeof buf), "1234567");
+	assert_null(ss_json_plain_string("\"12345678\"", 10, buf, sizeof buf)); /* no room for NUL */
+	assert_null(ss_json_plain_string("\"a\\/b\"", 6, buf, sizeof buf));  /* an escape */
+	assert_null(ss_json_plain_string("201", 3, buf, sizeof buf));         /* a number */
+	assert_null(ss_json_plain_string("null", 4, buf, sizeof buf));
+	assert_null(ss_json_plain_string("\"", 1, buf, sizeof buf));
+	assert_null(ss_json_plain_string(NULL, 0, buf, sizeof buf));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -93,6 +111,7 @@ int main(void)
 		cmocka_unit_test(test_last_page_and_scalars),
 		cmocka_unit_test(test_keys_compared_as_written),
 		cmocka_unit_test(test_malformed_or_truncated),
+		cmocka_unit_test(test_plain_string),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

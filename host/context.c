@@ -341,7 +341,7 @@ static int settle(ss_ctx *ctx)
  * plugin wait, so memory stays bounded. */
 #define COMMIT_HOLD_MS 200
 #define COMMIT_GROUP 2000
-#define COMMIT_QUEUE_MAX 10000
+#define COMMIT_QUEUE_MAX 4000
 
 /*
  * Hands the batch (with cursors, the staged cursors too; with unseen, the

@@ -1,8 +1,9 @@
 /* context: the service table plugins call, and the per-run state behind it.
  * Everything a plugin emits is normalized here (norm.c) and written to the
- * store inside one transaction per checkpoint. That transaction runs on a
- * helper thread (bgtask.c) while the plugin fetches its next page; the
- * next checkpoint first waits for it, so at most one is in flight. */
+ * store inside one transaction per checkpoint. Those transactions run on a
+ * helper thread (bgtask.c), several checkpoints at a time when they come
+ * close together, while the plugin fetches its next page; prefetched
+ * requests run on another. */
 #include "context.h"
 
 #include <stdarg.h>

@@ -57,7 +57,8 @@ int ctx_finish(ss_ctx *ctx, int sync_rc);
 /* Drops everything emitted since the last checkpoint. */
 void ctx_abort(ss_ctx *ctx);
 
-/* The counts so far (updated at each emit). */
+/* The run's counters; the record counts are those committed, as of the
+ * last ctx_finish() or ctx_abort(). */
 const struct store_run *ctx_run(const ss_ctx *ctx);
 
 /* HTTP counters of the run so far. */

@@ -1235,6 +1235,49 @@ const char *cfg_get(const struct cfg_instance *inst, const char *key)
 	return NULL;
 }
 
+static const char *option_default(const struct ss_option *opts, const char *key)
+{
+	for (size_t i = 0; opts && opts[i].key; i++) {
+		if (strcmp(opts[i].key, key) == 0)
+			return opts[i].default_value;
+	}
+	return NULL;
+}
+
+char *cfg_fill(const struct cfg_instance *inst, const struct ss_option *opts, const char *tmpl,
+    struct ss_err *err)
+{
+	struct sb out = {0};
+	const char *p = tmpl;
+
+	if (!tmpl)
+		return NULL;
+	sb_adds(&out, "");
+	while (*p) {
+		const char *open = strchr(p, '{'), *close, *v;
+		char key[64];
+		size_t n;
+
+		if (!open || !(close = strchr(open, '}'))) {
+			sb_adds(&out, p);
+			break;
+		}
+		sb_add(&out, p, (size_t)(open - p));
+		snprintf(key, sizeof key, "%.*s", (int)(close - open - 1), open + 1);
+		if (!(v = cfg_get(inst, key)) && !(v = option_default(opts, key))) {
+			err_set(err, SS_EINVAL, "[%s] %s is needed (for %s) and has no default", inst->name,
+			    key, tmpl);
+			sb_free(&out);
+			return NULL;
+		}
+		for (n = strlen(v); n > 0 && v[n - 1] == '/';)
+			n--;
+		sb_add(&out, v, n);
+		p = close + 1;
+	}
+	return out.buf;
+}
+
 struct cfg_instance *cfg_instance(const struct cfg *c, const char *name)
 {
 	for (size_t i = 0; i < c->ninst; i++) {

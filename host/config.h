@@ -109,6 +109,15 @@ extern const struct ss_option cfg_http_options[];
 /* The instance's value for key (exact match), or NULL. Borrowed from inst. */
 const char *cfg_get(const struct cfg_instance *inst, const char *key);
 
+/*
+ * tmpl with each "{key}" replaced by the instance's value for key, or the
+ * default in opts (a plugin's option table; may be NULL); a value's
+ * trailing '/' are dropped, so "{login_url}/x" never has "//". Returns a
+ * new string (caller frees), or NULL with err set when a key has neither.
+ */
+char *cfg_fill(const struct cfg_instance *inst, const struct ss_option *opts, const char *tmpl,
+    struct ss_err *err);
+
 /* The instance named `name`, or NULL. */
 struct cfg_instance *cfg_instance(const struct cfg *c, const char *name);
 

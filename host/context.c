@@ -68,6 +68,7 @@ struct ss_ctx {
 	struct prefetch *pf;       /* the prefetch in flight or done, or NULL */
 	const struct ss_http_response *held; /* the answer the plugin has */
 	char *http_state_dir;      /* auth borrows it: freed after http */
+	char *token_url;           /* the plugin's, filled in; auth borrows it */
 	char **keys;               /* probe: emitted keys (open addressing) */
 	size_t nkeys, capkeys;
 	struct http_stats hstats;
@@ -131,6 +132,7 @@ void ctx_free(ss_ctx *ctx)
 	http_free(ctx->http);
 	bat_free(ctx->batch);
 	free(ctx->http_state_dir);
+	free(ctx->token_url);
 	for (size_t i = 0; i < ctx->capkeys; i++)
 		free(ctx->keys[i]);
 	free(ctx->keys);
@@ -771,14 +773,20 @@ static int make_client(ss_ctx *ctx, struct ss_err *err)
 		ao.client_secret = cfg_get(in, "client_secret");
 		ao.refresh_token = cfg_get(in, "refresh_token");
 		ao.token_url = cfg_get(in, "token_url");
-		ao.default_token_url = decl->token_url;
+		if (!ao.token_url && decl->token_url && !ctx->token_url) {
+			/* "{login_url}/services/oauth2/token": from the instance's options */
+			if (!(ctx->token_url = cfg_fill(in, ctx->p.plugin->options, decl->token_url, err)))
+				rc = SS_EINVAL;
+		}
+		ao.default_token_url = ctx->token_url;
 		ao.key_file = cfg_get(in, "key_file");
 		ao.scope = cfg_get(in, "scope") ? cfg_get(in, "scope") : decl->scope;
 		ao.key_header = decl->key_header;
 		ao.key_query = decl->key_query;
 		ao.state_dir = state_dir;
 		ao.base_url_field = decl->base_url_field;
-		rc = auth_new(&ao, decl->kinds, &auth, err);
+		if (rc == 0)
+			rc = auth_new(&ao, decl->kinds, &auth, err);
 	}
 	if (rc == 0) {
 		ho.prefix = ctx->prefix;

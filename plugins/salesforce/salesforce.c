@@ -147,24 +147,11 @@ static void sf_close(void *state)
 	free(s);
 }
 
-static int same_url(const char *a, const char *b)
-{
-	size_t na = strlen(a), nb = strlen(b);
-
-	while (na && a[na - 1] == '/')
-		na--;
-	while (nb && b[nb - 1] == '/')
-		nb--;
-	return na == nb && strncasecmp(a, b, na) == 0;
-}
-
 static int check_urls(ss_ctx *ctx, const struct ss_api *api)
 {
 	const char *base = api->option(ctx, "base_url");
 	const char *login = api->option(ctx, "login_url");
-	const char *token_url = api->option(ctx, "token_url");
 	const char *rt = api->option(ctx, "refresh_token");
-	const char *mode = api->option(ctx, "auth");
 
 	/* With OAuth2 the token response names the instance (instance_url),
 	 * and the host uses it when base_url is not set. */
@@ -181,19 +168,6 @@ static int check_urls(ss_ctx *ctx, const struct ss_api *api)
 	if (!login || (strncmp(login, "https://", 8) != 0 && strncmp(login, "http://", 7) != 0))
 		return api->fail(ctx, SS_EINVAL, "login_url = %s: expected a URL such as %s or "
 		    "https://test.salesforce.com", login ? login : "(unset)", DEFAULT_LOGIN);
-	/* The host makes the token request, at token_url (default: the
-	 * production login host). It cannot derive it from login_url, so a
-	 * sandbox login_url alone would send the refresh token to the wrong
-	 * host: say so before any request. */
-	if (rt && *rt && (!mode || !strcmp(mode, "auto") || !strcmp(mode, "oauth2")) &&
-	    !token_url && !same_url(login, DEFAULT_LOGIN)) {
-		int n = (int)strlen(login);
-		while (n > 0 && login[n - 1] == '/')
-			n--;
-		return api->fail(ctx, SS_EINVAL, "login_url = %s needs token_url = "
-		    "%.*s/services/oauth2/token as well (the token request is made by salesync's "
-		    "host, which does not derive it from login_url)", login, n > 200 ? 200 : n, login);
-	}
 	return 0;
 }
 
@@ -828,8 +802,8 @@ static const struct ss_option options[] = {
         "the org's instance URL, e.g. https://acme.my.salesforce.com; with OAuth2 it "
         "defaults to the instance_url of the token response"},
     {"login_url", SS_OPT_STRING, 0, DEFAULT_LOGIN, NULL,
-        "OAuth2 login host; sandboxes: https://test.salesforce.com "
-        "(then also token_url = LOGIN_URL/services/oauth2/token)"},
+        "OAuth2 login host (the token request goes to LOGIN_URL/services/oauth2/token); "
+        "sandboxes: https://test.salesforce.com"},
     {"api_version", SS_OPT_STRING, 0, DEFAULT_VERSION, NULL, "REST API version, e.g. 62.0"},
     {"contacts", SS_OPT_BOOL, 0, "yes", NULL, "sync Contacts as leads as well as Leads"},
     {"contact_status", SS_OPT_ENUM, 0, "none", "none|new|working|qualified|unqualified|converted",
@@ -870,7 +844,9 @@ static const struct ss_mapping stage_map[] = {
 };
 
 static const struct ss_auth auth = {
-    SS_AUTH_OAUTH2 | SS_AUTH_BEARER, NULL, NULL, DEFAULT_LOGIN "/services/oauth2/token", NULL, NULL,
+    /* The host fills in login_url (a sandbox's test.salesforce.com, or its
+     * default, the production login host). */
+    SS_AUTH_OAUTH2 | SS_AUTH_BEARER, NULL, NULL, "{login_url}/services/oauth2/token", NULL, NULL,
     /* The token response names the org's API host: base_url may be left out. */
     "instance_url",
 };

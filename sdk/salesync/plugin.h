@@ -415,7 +415,11 @@ struct ss_auth {
 	unsigned kinds;          /* SS_AUTH_* bits */
 	const char *key_header;  /* SS_AUTH_API_KEY: header name, e.g. "x-api-token" */
 	const char *key_query;   /* or query parameter, e.g. "wstoken" */
-	const char *token_url;   /* default OAuth2 token endpoint (option token_url overrides) */
+	const char *token_url;   /* default OAuth2 token endpoint (option token_url overrides).
+	                            Since 1.2 it may name options in braces,
+	                            "{login_url}/services/oauth2/token": the host
+	                            puts in the instance's value, or the option's
+	                            default, trailing '/' dropped */
 	const char *scope;       /* default scope for OAuth2/JWT (option scope overrides) */
 	const char *base_url;    /* default base_url (option base_url overrides) */
 	const char *base_url_field; /* a field of the OAuth2 token response that

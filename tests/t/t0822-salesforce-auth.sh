@@ -4,7 +4,7 @@
 # expire mid-sync (401 INVALID_SESSION_ID, refreshed by the host), refresh
 # token rotation, refused credentials, a session id as bearer token, a
 # session the REST API refuses, and the URL options: login_url for
-# sandboxes (with token_url), base_url from the token response's
+# sandboxes (the token request follows it), base_url from the token response's
 # instance_url or set (required with a session id), never a login host.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/fakes/fake.sh"
@@ -77,12 +77,20 @@ expect_rc 1 "$SALESYNC" -c c.ini sync
 contains out "HTTP 401 INVALID_SESSION_ID: This session is not valid for use with the REST API; the connected app needs the 'api' OAuth scope"
 [ "$(fake_ctl stats tokens_issued)" = $((n + 1)) ] || fail "no second refresh for that"
 
-# --- sandboxes: login_url alone cannot move the host's token request
-oauth "login_url = https://test.salesforce.com"
-expect_rc 1 "$SALESYNC" -c c.ini sync
-contains out "login_url = https://test.salesforce.com needs token_url = https://test.salesforce.com/services/oauth2/token as well"
-# with token_url set (here: the fake standing in for test.salesforce.com)
-oauth "login_url = https://test.salesforce.com" "token_url = $TOKEN_URL"
+# --- sandboxes: login_url alone moves the token request to
+# LOGIN_URL/services/oauth2/token (here the fake stands in for
+# test.salesforce.com; its trailing '/' makes no "//"). No token is cached,
+# so the sync works only if the refresh went there.
+rm -rf store.db.tokens
+fake_ctl control '{"refresh_token": "5Aep861-refresh"}' >/dev/null
+fake_ctl reset-log >/dev/null
+n=$(fake_ctl stats tokens_issued)
+oauth "login_url = $FAKE_URL/"
+expect_rc 0 "$SALESYNC" -c c.ini sync
+[ "$(fake_ctl stats tokens_issued)" = $((n + 1)) ] || fail "a token from login_url"
+fake_ctl log token | grep -q '"path": "/services/oauth2/token"' || fail "at login_url/services/oauth2/token"
+# token_url, when set, wins over login_url
+oauth "login_url = https://test.salesforce.invalid" "token_url = $TOKEN_URL"
 expect_rc 0 "$SALESYNC" -c c.ini sync
 
 # --- base_url: required with a bearer session id (no token response to

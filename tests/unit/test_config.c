@@ -809,6 +809,44 @@ static void restore_env(const char *name, const char *saved)
 		unsetenv(name);
 }
 
+static void test_fill(void **state)
+{
+	struct cfg_kv kv[] = {{"login_url", "https://test.salesforce.com//", 3, 0, 0},
+	    {"region", "eu", 4, 0, 0}};
+	struct cfg_instance in = {0};
+	const struct ss_option opts[] = {
+	    {"login_url", SS_OPT_STRING, 0, "https://login.salesforce.com", NULL, "login host"},
+	    {"zone", SS_OPT_STRING, 0, "z1", NULL, "zone"},
+	    {"nodefault", SS_OPT_STRING, 0, NULL, NULL, "no default"},
+	    {NULL, 0, 0, NULL, NULL, NULL}};
+	struct ss_err err = {""};
+	char *got;
+
+	(void)state;
+	in.name = "crm";
+	in.kv = kv;
+	in.nkv = 2;
+	/* The instance's value, its trailing '/' dropped. */
+	got = cfg_fill(&in, opts, "{login_url}/services/oauth2/token", &err);
+	assert_string_equal(got, "https://test.salesforce.com/services/oauth2/token");
+	free(got);
+	/* The default when unset; several keys; text around them. */
+	got = cfg_fill(&in, opts, "https://{region}.x/{zone}/t", &err);
+	assert_string_equal(got, "https://eu.x/z1/t");
+	free(got);
+	/* Nothing to fill, and a lone brace, are copied as they are. */
+	got = cfg_fill(&in, NULL, "https://a.b/token", &err);
+	assert_string_equal(got, "https://a.b/token");
+	free(got);
+	got = cfg_fill(&in, NULL, "https://a.b/{oops", &err);
+	assert_string_equal(got, "https://a.b/{oops");
+	free(got);
+	/* Neither a value nor a default: an error naming the instance and key. */
+	assert_null(cfg_fill(&in, opts, "{nodefault}/x", &err));
+	assert_non_null(strstr(err.msg, "[crm] nodefault"));
+	assert_null(cfg_fill(&in, NULL, NULL, &err));
+}
+
 static void test_find(void **state)
 {
 	char cwd[PATH_MAX], dir[PATH_MAX + 64], p[PATH_MAX + 128];
@@ -910,6 +948,7 @@ int main(void)
 		cmocka_unit_test(test_validate_ok_defaults),
 		cmocka_unit_test(test_validate_errors),
 		cmocka_unit_test(test_validate_required_empty_and_no_options),
+		cmocka_unit_test(test_fill),
 		cmocka_unit_test(test_find),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -23,6 +23,7 @@ struct auth {
 	char *access_token;
 	int64_t expires_at;   /* 0: unknown (valid until a 401) */
 	char *basic;          /* "user:password" */
+	char *client_basic;   /* OAuth2 with SS_AUTH_CLIENT_BASIC: "id:secret" */
 	char *token_url;      /* JWT: from the key file unless configured */
 	char *client_email;   /* JWT */
 	char *private_key;    /* JWT, PEM */
@@ -258,6 +259,11 @@ int auth_new(const struct auth_opts *o, unsigned kinds, struct auth **out, struc
 			    "OAuth2 needs token_url and client_id besides refresh_token");
 		a->refresh_token = xstrdup(o->refresh_token);
 		load_rotated(a);
+		if (kinds & SS_AUTH_CLIENT_BASIC) {
+			a->client_basic = xasprintf("%s:%s", o->client_id ? o->client_id : "",
+			    o->client_secret ? o->client_secret : "");
+			log_add_secret(a->client_basic);
+		}
 		break;
 	case AUTH_JWT:
 		rc = load_key_file(a, err);
@@ -289,6 +295,7 @@ void auth_free(struct auth *a)
 	free(a->refresh_token);
 	free(a->access_token);
 	free(a->basic);
+	free(a->client_basic);
 	free(a->token_url);
 	free(a->client_email);
 	free(a->private_key);
@@ -334,6 +341,11 @@ const char *auth_api_base(const struct auth *a)
 const char *auth_basic(const struct auth *a)
 {
 	return a && a->kind == AUTH_BASIC ? a->basic : NULL;
+}
+
+const char *auth_token_basic(const struct auth *a)
+{
+	return a ? a->client_basic : NULL;
 }
 
 int auth_needs_token(const struct auth *a, int64_t now)
@@ -472,8 +484,10 @@ int auth_token_request(struct auth *a, int64_t now, const char **url, char **for
 	if (a->kind == AUTH_OAUTH2) {
 		form_add(&b, "grant_type", "refresh_token");
 		form_add(&b, "refresh_token", a->refresh_token);
-		form_add(&b, "client_id", a->o.client_id);
-		form_add(&b, "client_secret", a->o.client_secret);
+		if (!a->client_basic) {
+			form_add(&b, "client_id", a->o.client_id);
+			form_add(&b, "client_secret", a->o.client_secret);
+		}
 	} else if (a->kind == AUTH_JWT) {
 		char *jwt = jwt_assertion(a, now, err);
 		if (!jwt) {

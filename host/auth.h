@@ -52,6 +52,10 @@ const char *auth_key_query(const struct auth *a, const char **value);
 /* Basic: "user:password" (borrowed) or NULL. */
 const char *auth_basic(const struct auth *a);
 
+/* "client_id:client_secret" for HTTP basic at the token endpoint, when the
+ * plugin asks for it (SS_AUTH_CLIENT_BASIC); else NULL. Borrowed. */
+const char *auth_token_basic(const struct auth *a);
+
 /* The API root the token endpoint named (base_url_field), or NULL. */
 const char *auth_api_base(const struct auth *a);
 

@@ -790,7 +790,8 @@ static int make_client(ss_ctx *ctx, struct ss_err *err)
 	}
 	if (rc == 0) {
 		ho.prefix = ctx->prefix;
-		ho.base_url = cfg_get(in, "base_url") ? cfg_get(in, "base_url") : decl ? decl->base_url : NULL;
+		ho.base_url = cfg_get(in, "base_url");
+		ho.default_base_url = decl ? decl->base_url : NULL;
 		ho.ca_file = cfg_get(in, "ca_file");
 		ho.user_agent = ua;
 		ho.connect_timeout = (long)opt_seconds(ctx, "connect_timeout", 30);

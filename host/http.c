@@ -29,7 +29,7 @@ struct answer {
 
 struct http_client {
 	struct http_opts o;
-	char *base_url, *ca_file, *user_agent, *prefix;
+	char *base_url, *default_base_url, *ca_file, *user_agent, *prefix;
 	CURL *curl;
 	struct auth *auth;
 	struct rty_bucket bucket;
@@ -37,6 +37,7 @@ struct http_client {
 	 * while the next request (a prefetch) fills the other. */
 	struct answer ans[2];
 	struct answer *a;            /* the one being filled / last filled */
+	int in_token;                /* sending the token request */
 	double (*now)(void);
 	void (*sleep_s)(double);
 	double (*rnd)(void);
@@ -96,6 +97,7 @@ int http_new(const struct http_opts *o, struct auth *auth, struct http_client **
 	c = xcalloc(1, sizeof *c);
 	c->o = *o;
 	c->base_url = xstrdup(o->base_url);
+	c->default_base_url = xstrdup(o->default_base_url);
 	c->ca_file = xstrdup(o->ca_file);
 	c->user_agent = xstrdup(o->user_agent);
 	c->prefix = xstrdup(o->prefix);
@@ -144,6 +146,7 @@ void http_free(struct http_client *c)
 	}
 	auth_free(c->auth);
 	free(c->base_url);
+	free(c->default_base_url);
 	free(c->ca_file);
 	free(c->user_agent);
 	free(c->prefix);
@@ -233,8 +236,11 @@ static char *build_url(struct http_client *c, const struct ss_http_request *req,
 		sb_adds(&u, req->url);
 	} else {
 		/* The instance's base_url, else the one the token endpoint
-		 * named for this credential (Salesforce's instance_url). */
+		 * named for this credential (Salesforce's instance_url,
+		 * Pipedrive's api_domain), else the plugin's default. */
 		const char *base = c->base_url && *c->base_url ? c->base_url : auth_api_base(c->auth);
+		if (!base || !*base)
+			base = c->default_base_url;
 		if (!base || !*base) {
 			err_set(err, SS_EINVAL, "relative URL '%s' but no base_url is set", req->url);
 			return NULL;
@@ -329,7 +335,8 @@ static void perform(struct http_client *c, const char *method, const char *url,
 {
 	CURL *k = c->curl;
 	struct curl_slist *h = request_headers(c, req);
-	const char *basic = (req->flags & SS_HTTP_NO_AUTH) ? NULL : auth_basic(c->auth);
+	const char *basic = !(req->flags & SS_HTTP_NO_AUTH) ? auth_basic(c->auth) :
+	    c->in_token ? auth_token_basic(c->auth) : NULL;
 
 	/* reset keeps the connection cache: keep-alive across requests. */
 	curl_easy_reset(k);
@@ -691,7 +698,9 @@ static int fetch_token(struct http_client *c, struct http_stats *st, struct ss_e
 		tr.body_len = strlen(form);
 		tr.content_type = "application/x-www-form-urlencoded";
 		tr.flags = SS_HTTP_NO_AUTH;
+		c->in_token = 1;
 		rc = send_loop(c, &tr, st, err);
+		c->in_token = 0;
 		if (rc == 0)
 			rc = auth_token_response(c->auth, (int64_t)c->now(), c->a->resp.status, c->a->resp.body, err);
 	}

@@ -14,7 +14,8 @@
 
 struct http_opts {
 	const char *prefix;        /* "plugin:instance" for log lines */
-	const char *base_url;      /* for relative request URLs */
+	const char *base_url;      /* for relative request URLs (configured) */
+	const char *default_base_url; /* the plugin's, after the token's API root */
 	const char *ca_file;       /* extra CA bundle, or NULL */
 	const char *user_agent;
 	long connect_timeout;      /* seconds */

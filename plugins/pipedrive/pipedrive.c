@@ -620,9 +620,12 @@ static const struct ss_option options[] = {
     {NULL, 0, 0, NULL, NULL, NULL},
 };
 
+/* OAuth2 as Pipedrive documents it: the app's credentials as HTTP basic
+ * at the token endpoint, and the company's API host in the token answer's
+ * api_domain (used when base_url is not set). */
 static const struct ss_auth auth = {
-    SS_AUTH_API_KEY | SS_AUTH_OAUTH2, "x-api-token", NULL,
-    "https://oauth.pipedrive.com/oauth/token", NULL, "https://api.pipedrive.com", NULL,
+    SS_AUTH_API_KEY | SS_AUTH_OAUTH2 | SS_AUTH_CLIENT_BASIC, "x-api-token", NULL,
+    "https://oauth.pipedrive.com/oauth/token", NULL, "https://api.pipedrive.com", "api_domain",
 };
 
 static const struct ss_plugin desc = {

@@ -409,6 +409,9 @@ struct ss_http_api {
 #define SS_AUTH_BASIC 0x4u    /* username + password */
 #define SS_AUTH_OAUTH2 0x8u   /* refresh-token grant at token_url */
 #define SS_AUTH_JWT 0x10u     /* service-account key file, RS256 assertion */
+/* With SS_AUTH_OAUTH2: client_id and client_secret go to token_url as HTTP
+ * basic (RFC 6749 2.3.1), not in the form body. Since: 1.2 */
+#define SS_AUTH_CLIENT_BASIC 0x20u
 
 /* Since: 1.1 */
 struct ss_auth {

@@ -279,6 +279,9 @@ class FakeServer:
     default_records = 50
     default_page_size = 25
     token_path = "/oauth/token"
+    # How the token endpoint takes the OAuth2 client credentials: "any"
+    # (form body or HTTP Basic), or "basic" only (RFC 6749 2.3.1).
+    client_auth = "any"
     default_key_header = "X-API-Key"
     default_key_query = "api_key"
 
@@ -687,6 +690,12 @@ class FakeServer:
                     "unsupported_grant_type", "grant_type must be refresh_token"))
             cid, secret = form.get("client_id"), form.get("client_secret")
             authz = req.header("Authorization", "")
+            if self.client_auth == "basic" and (
+                    cid is not None or secret is not None
+                    or not authz.lower().startswith("basic ")):
+                return Response.of(self.token_error(
+                    "invalid_client", "this token endpoint takes the client "
+                    "credentials as HTTP Basic, not in the form body"))
             if cid is None and authz.lower().startswith("basic "):
                 try:
                     cid, _, secret = base64.b64decode(authz[6:].strip()).decode(

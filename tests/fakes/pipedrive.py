@@ -8,7 +8,7 @@
         ?updated_since=&updated_until=&sort_by=&sort_direction=&limit=&cursor=
          &ids=&owner_id=  (deals: &status=&person_id=&stage_id=&pipeline_id=)
     GET /api/v2/persons|deals|organizations|stages/<id>
-    POST /oauth/token                               refresh-token grant
+    POST /oauth/token                               refresh-token grant (client as HTTP Basic)
 
 Envelopes: {"success": true, "data": ..., "additional_data": {...}};
 errors {"success": false, "error": "...", "errorCode": N, "error_info": ...}.
@@ -116,6 +116,7 @@ class Pipedrive(FakeServer):
     default_records = 50
     default_page_size = DEFAULT_LIMIT
     token_path = "/oauth/token"
+    client_auth = "basic"  # as Pipedrive's SDK sends them
     default_key_header = "x-api-token"
     default_key_query = "api_token"
 

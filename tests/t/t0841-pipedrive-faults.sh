@@ -141,6 +141,19 @@ contains out "deals 20 new"
 [ "$(fake_ctl stats tokens_issued)" -eq 2 ] || fail "token refreshed once mid-sync: $(fake_ctl stats tokens_issued)"
 grep -q '"refresh_token":"rt-2"' store.db.tokens/crm.refresh || fail "rotated refresh token saved"
 fake_ctl log token | grep -q '"grant_type=refresh_token' || fail "refresh-token grant"
+# The app's credentials go as HTTP basic, as Pipedrive wants them, never in
+# the body (the fake refuses them there).
+fake_ctl log token | grep -q '"authorization": "Basic ' || fail "client credentials as HTTP basic"
+! fake_ctl log token | grep -q 'client_secret=' || fail "client_secret in the token request body"
+# Without base_url the API host is the token answer's api_domain.
+rm -rf store.db store.db-*
+sed -i '/^base_url = /d' c.ini
+fake_ctl reset-log >/dev/null
+expect_rc 0 "$SALESYNC" -c c.ini sync
+contains out "leads 30 new"
+[ "$(fake_ctl log api | grep -c '"/api/v2/persons"')" -ge 3 ] || fail "persons read from api_domain"
+http_conf pipedrive "client_id = pd-client" "client_secret = pd-S3cret" "refresh_token = pd-R3fresh-1" \
+	"token_url = $FAKE_URL/oauth/token" "page_size = 10"
 # Tokens expire between syncs: the next run gets a fresh one.
 fake_ctl control '{"expire_tokens": true, "patch": {"persons": {"4": {}}}}' >/dev/null
 expect_rc 0 "$SALESYNC" -c c.ini sync

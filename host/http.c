@@ -179,14 +179,14 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 
 static size_t on_header(char *data, size_t size, size_t n, void *ud)
 {
-	struct answer *c = ud;
+	struct answer *a = ud;
 	size_t len = size * n;
 	char *colon = memchr(data, ':', len);
 	const char *v, *end = data + len;
 
 	/* A new status line starts a new header block (redirects, 100). */
 	if (len > 5 && strncmp(data, "HTTP/", 5) == 0) {
-		clear_headers(c);
+		clear_headers(a);
 		return len;
 	}
 	if (!colon)
@@ -196,10 +196,10 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
 		v++;
 	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
 		end--;
-	c->hdrs = xrealloc(c->hdrs, (c->nhdrs + 1) * sizeof *c->hdrs);
-	c->hdrs[c->nhdrs].name = xstrndup(data, (size_t)(colon - data));
-	c->hdrs[c->nhdrs].value = xstrndup(v, (size_t)(end - v));
-	c->nhdrs++;
+	a->hdrs = xrealloc(a->hdrs, (a->nhdrs + 1) * sizeof *a->hdrs);
+	a->hdrs[a->nhdrs].name = xstrndup(data, (size_t)(colon - data));
+	a->hdrs[a->nhdrs].value = xstrndup(v, (size_t)(end - v));
+	a->nhdrs++;
 	return len;
 }
 

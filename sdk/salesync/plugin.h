@@ -385,15 +385,15 @@ struct ss_http_api {
 
 	/* Sends req in the background and returns at once, so the tool
 	 * works on the next page while the plugin parses the current one.
-	 * The next request() with the same method, URL, query, headers, body,
-	 * content type and flags returns this answer (or its error) as if it
-	 * were sent then, waiting for it if needed. Other requests may come
-	 * between (they wait for it, and leave its answer for later). At
-	 * most one is kept: a second prefetch, or the end of the callback,
-	 * drops the first. The response request() returned last stays valid
-	 * until the next request(). req is copied. classify, if
-	 * set, may run on a host thread meanwhile: it must only read the
-	 * response and its ud. Returns 0, or SS_EINVAL for a malformed req.
+	 * The first request() with the same method, URL, query, headers,
+	 * body, content type and flags returns this answer (or its error) as
+	 * if it were sent then, waiting for it if needed. Other requests may
+	 * come between (they wait for it, and leave its answer for later). At
+	 * most one is kept: a second prefetch, or the end of sync(), drops
+	 * the first. The response request() returned last stays valid until
+	 * the next request(). req is copied. classify, if set, may run on a
+	 * host thread meanwhile: it must only read the response and its ud.
+	 * Returns 0, or SS_EINVAL for a malformed req.
 	 * Context: sync. Since: 1.2 */
 	int (*prefetch)(ss_ctx *ctx, const struct ss_http_request *req);
 };
